@@ -1,0 +1,84 @@
+"""One settings object for the node: embedded defaults, a TOML file, then `HAOLIN_*` variables.
+
+The embedded default needs no file at all, so `haolin-edge demo` runs on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_VARIABLE = "HAOLIN_CONFIG"
+_config_file: ContextVar[Path | None] = ContextVar("haolin_config_file", default=None)
+
+
+class Settings(BaseSettings):
+    """Where the node keeps its data, what it listens on, and who it talks to."""
+
+    model_config = SettingsConfigDict(env_prefix="HAOLIN_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(default=Path("data"), description="SQLite database, logs, spool")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    warehouse_id: str = "WH-SH-01"
+    time_zone: str = "Asia/Shanghai"
+    hq_url: str = "http://127.0.0.1:8090"
+    hq_edge_id: str = "edge-wh-sh-01"
+    hq_secret: SecretStr = SecretStr("change-me-edge-secret")
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    session_minutes: int = Field(default=12 * 60, ge=1, description="PDA shift-length sessions")
+    site_config: Path | None = Field(default=None, description="device instances (YAML)")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises a clear error for an unknown zone
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "edge.sqlite3"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file.get() or os.environ.get(CONFIG_FILE_VARIABLE)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, the TOML file (argument or $HAOLIN_CONFIG), env, then overrides."""
+    if config_file is not None and not config_file.is_file():
+        raise FileNotFoundError(f"settings file {config_file} does not exist")
+    token = _config_file.set(config_file)
+    try:
+        return Settings(**overrides)
+    finally:
+        _config_file.reset(token)
