@@ -124,12 +124,14 @@ CREATE TABLE machines (
     machine_id TEXT PRIMARY KEY,
     kind       TEXT NOT NULL CHECK (kind IN ('hq', 'device')),
     name       TEXT NOT NULL,
-    token_hash TEXT NOT NULL UNIQUE,             -- SHA-256 of a 256-bit random token
+    token_id   TEXT NOT NULL UNIQUE,             -- the public half of `<id>.<secret>`
+    token_hash TEXT NOT NULL,                    -- scrypt of the secret, salted with the id
     active     INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE sessions (
-    token_hash TEXT PRIMARY KEY,                 -- SHA-256 of the bearer token
+    token_id   TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,                    -- scrypt of the secret, salted with the id
     person_id  TEXT NOT NULL REFERENCES people (person_id),
     role       TEXT NOT NULL,
     device_id  TEXT,

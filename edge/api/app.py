@@ -1,0 +1,29 @@
+"""The edge node's web application: API routers and the floor's pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from edge.api import aggregation, auth, orders, pages
+from edge.api.deps import Clock, utc_now
+from edge.api.errors import install_error_handlers
+from edge.settings import Settings
+from edge.store import Store
+
+
+def create_app(settings: Settings, store: Store | None = None, clock: Clock = utc_now) -> FastAPI:
+    """The app over one store; tests pass their own store and clock."""
+    app = FastAPI(title="Haolin Edge", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.store = store or Store(settings.database_path)
+    app.state.clock = clock
+    install_error_handlers(app)
+
+    @app.get("/api/v1/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "warehouse_id": settings.warehouse_id}
+
+    for module in (auth, orders, aggregation, pages):
+        app.include_router(module.router)
+    pages.mount_static(app)
+    return app

@@ -1,0 +1,158 @@
+"""`haolin-edge`: the node's command line. Each command parses, calls one service, and prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from edge.domain.auth import Role
+from edge.domain.problems import InputRejected
+from edge.services import aggregation, auth, intake
+from edge.settings import Settings, load_settings
+from edge.store import Store
+
+app = typer.Typer(help="Haolin Edge: the warehouse-and-fulfillment edge node.", no_args_is_help=True)
+orders_app = typer.Typer(help="Order intake.", no_args_is_help=True)
+aggregate_app = typer.Typer(help="Purchase lists, pick lists and sort plans for a delivery date.",
+                            no_args_is_help=True)
+people_app = typer.Typer(help="People and machines that may sign in.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+app.add_typer(aggregate_app, name="aggregate")
+app.add_typer(people_app, name="people")
+
+EXIT_REFUSED = 2
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(help="settings TOML file (else $HAOLIN_CONFIG or defaults)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="data directory (overrides settings)")] = None,
+) -> None:
+    overrides: dict[str, Any] = {"data_dir": data_dir} if data_dir else {}
+    ctx.obj = load_settings(config, **overrides)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _store(ctx: typer.Context) -> Store:
+    return Store(_settings(ctx).database_path)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _refused(error: InputRejected) -> None:
+    """Print every problem with its path on stderr and exit 2: nothing of the input was written."""
+    typer.echo(str(error).split(":")[0], err=True)
+    for problem in error.problems:
+        typer.echo(f"  {problem.path}: {problem.message}", err=True)
+    raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+def serve(ctx: typer.Context) -> None:
+    """Serve the API and pages on the configured address."""
+    from edge.api.app import create_app
+    from edge.runtime import serve as run
+
+    settings = _settings(ctx)
+    run(create_app(settings), settings.http_host, settings.http_port)
+
+
+@app.command()
+def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
+    """Load the "summer fruit night" demo (safe to repeat) and serve the node."""
+    from edge.demo import load_demo
+
+    settings = _settings(ctx)
+    store = _store(ctx)
+    loaded = load_demo(store, settings, _now())
+    credentials_file = settings.data_dir / "demo-credentials.json"
+    if "hq_token" in loaded.credentials:
+        credentials_file.write_text(json.dumps(loaded.credentials, indent=2))
+        credentials_file.chmod(0o600)
+    typer.echo(f"demo data for delivery date {loaded.delivery_date} in {settings.database_path}")
+    if loaded.intake:
+        typer.echo(f"orders: {loaded.intake.as_dict()}")
+    typer.echo(f"sign-in codes and PINs: {credentials_file}")
+    if serve_http:
+        from edge.api.app import create_app
+        from edge.runtime import serve as run
+
+        typer.echo(f"open http://{settings.http_host}:{settings.http_port}/")
+        run(create_app(settings, store), settings.http_host, settings.http_port)
+
+
+@orders_app.command("import")
+def import_orders(ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import an order batch (JSON); a bad batch is refused whole with every problem listed (exit 2)."""
+    settings = _settings(ctx)
+    try:
+        batch = intake.parse_batch(file.read_bytes())
+        result = intake.ingest_batch(_store(ctx), batch, warehouse_id=settings.warehouse_id,
+                                     source=f"file:{file.name}", actor="cli", now=_now(), zone=settings.zone)
+    except InputRejected as error:
+        _refused(error)
+    _print_json(result.as_dict())
+
+
+DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]
+
+
+@aggregate_app.command("purchase")
+def aggregate_purchase(ctx: typer.Context, date: DateOption,
+                       format: Annotated[str, typer.Option(help="json or csv")] = "json") -> None:
+    """Purchase list per supplier: SKU totals, whole cases, and the stores behind them."""
+    lists = aggregation.purchase(_store(ctx), date.date())
+    if format == "csv":
+        sys.stdout.write(aggregation.purchase_as_csv(lists))
+    elif format == "json":
+        _print_json(aggregation.purchase_as_json(lists, date.date()))
+    else:
+        raise typer.BadParameter("json or csv", param_hint="--format")
+
+
+@aggregate_app.command("picking")
+def aggregate_picking(ctx: typer.Context, date: DateOption) -> None:
+    """Pick-by-SKU list (lots first-expiry-first, shortfalls) and the sort-to-store plan."""
+    plan, sorting = aggregation.picking(_store(ctx), date.date())
+    _print_json(aggregation.picking_as_json(plan, sorting, date.date()))
+
+
+@people_app.command("add")
+def add_person(ctx: typer.Context, person_id: str, code: str, name: str,
+               role: Annotated[Role, typer.Option()], store_id: str | None = None,
+               pin: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "") -> None:
+    """Add a person who signs in with a personal code and PIN."""
+    auth.add_person(_store(ctx), person_id=person_id, code=code, name=name, role=role, pin=pin, now=_now(),
+                    store_id=store_id)
+    typer.echo(f"added {role.value} {person_id}")
+
+
+@people_app.command("add-machine")
+def add_machine(ctx: typer.Context, machine_id: str, name: str,
+                kind: Annotated[Role, typer.Option(help="hq or device")] = Role.DEVICE) -> None:
+    """Register HQ or a device; prints its token once (it is stored only as a hash)."""
+    token = auth.add_machine(_store(ctx), machine_id=machine_id, kind=kind, name=name, now=_now())
+    typer.echo(token)
+
+
+@app.command("migrate")
+def migrate_db(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema."""
+    store = _store(ctx)
+    typer.echo(json.dumps(store.query("SELECT * FROM schema_migrations ORDER BY version")))
