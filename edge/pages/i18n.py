@@ -1,7 +1,7 @@
 """Page text in zh-CN (the floor's language, the default) and English.
 
-Catalogs are JSON files per locale; a key missing from a catalog is a test failure, not a
-blank on a picker's screen.
+Catalogs are JSON files named `<feature>.<locale>.json`, merged per locale, so each feature keeps
+its own text; a key missing from a catalog is a test failure, not a blank on a picker's screen.
 """
 
 from __future__ import annotations
@@ -17,8 +17,13 @@ DEFAULT_LOCALE = "zh-CN"
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    text = resources.files("edge.pages.locales").joinpath(f"{locale}.json").read_text(encoding="utf-8")
-    messages: dict[str, str] = json.loads(text)
+    messages: dict[str, str] = {}
+    for entry in sorted(resources.files("edge.pages.locales").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(f".{locale}.json"):
+            for key, text in json.loads(entry.read_text(encoding="utf-8")).items():
+                if key in messages:
+                    raise ValueError(f"{entry.name}: key {key!r} is already defined by another catalog")
+                messages[key] = text
     return messages
 
 
