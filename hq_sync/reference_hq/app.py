@@ -1,6 +1,5 @@
 """The reference HQ's HTTP API: the edge's signed `/v1` side and HQ's own `/admin` side."""
 
-from __future__ import annotations
 
 import asyncio
 import datetime as dt
@@ -209,6 +208,14 @@ def create_app(
     def root(delivery_date: dt.date, depth: Annotated[int, Query(ge=1, le=6)] = 2) -> dict[str, Any]:
         tree = db.digest_tree(delivery_date, depth)
         return {"root": tree.root, "orders": tree.orders}
+
+    @app.get("/admin/orders", dependencies=[Admin])
+    def orders() -> list[dict[str, Any]]:
+        return db.order_versions()
+
+    @app.get("/admin/event-keys", dependencies=[Admin])
+    def event_keys() -> list[str]:
+        return db.event_keys()
 
     @app.get("/admin/exceptions", dependencies=[Admin])
     def exceptions() -> list[dict[str, Any]]:

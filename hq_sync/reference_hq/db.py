@@ -320,6 +320,11 @@ class HqDb:
                 "exceptions": one("SELECT COUNT(*) FROM events WHERE kind = 'sync.exception'").fetchone()[0],
             }
 
+    def order_versions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT hq_order_id, version, status FROM orders ORDER BY hq_order_id")
+            return [{"hq_order_id": i, "version": v, "status": s} for i, v, s in rows]
+
     def event_keys(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT idempotency_key FROM events ORDER BY hq_event_id")]

@@ -15,7 +15,7 @@ CREATE TABLE sync_exceptions (
     delivery_date TEXT NOT NULL,
     reason        TEXT NOT NULL,                -- e.g. cancelled_after_picking, unknown_at_hq
     detail        TEXT NOT NULL,
-    hq_version    INTEGER,
+    hq_version    INTEGER NOT NULL DEFAULT 0,    -- 0: HQ has no version of it
     edge_version  INTEGER,
     created_at    TEXT NOT NULL,
     resolved_at   TEXT,
