@@ -1,0 +1,185 @@
+// The one outbound queue every floor page uses: scans are applied on the device at once, stored
+// here (IndexedDB, so a reload or a flat battery loses none), and sent to the edge node in the
+// order they were made, in the background. Each entry carries a client scan id (UUID) so the
+// server can tell a resend after a lost reply from a new scan: none lost, none counted twice.
+
+const DB_NAME = "haolin-floor";
+const DB_VERSION = 1;
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 2000;
+
+let dbPromise = null;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
+}
+
+/** The device's floor database: the queue, refused entries, and each page's saved state. */
+export function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, DB_VERSION);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        const queue = db.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+        queue.createIndex("channel", ["channel", "seq"]);
+        db.createObjectStore("refused", { keyPath: "id" });
+        db.createObjectStore("state", { keyPath: "key" });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  return dbPromise;
+}
+
+/** A page's saved state (e.g. the tour being picked and its local progress), or null. */
+export async function loadState(key) {
+  const db = await openDb();
+  const row = await request(db.transaction("state").objectStore("state").get(key));
+  return row ? row.value : null;
+}
+
+export async function saveState(key, value) {
+  const db = await openDb();
+  const tx = db.transaction("state", "readwrite");
+  tx.objectStore("state").put({ key, value });
+  await done(tx);
+}
+
+/** Outcome of sending one entry: accepted (also for a duplicate the server already had) or refused. */
+export const accepted = () => ({ ok: true });
+export const refused = (reason) => ({ ok: false, reason });
+
+/** An error from `send` that means "stop until signed in again" rather than "retry soon". */
+export class NeedsSignIn extends Error {}
+
+export class ScanQueue extends EventTarget {
+  /**
+   * `channel` names the stream (e.g. "pick"); `send(entries)` posts them in order and returns one
+   * outcome per entry for a prefix of them (at least one), or throws to retry later.
+   */
+  constructor(channel, send, { batch = 25 } = {}) {
+    super();
+    this.channel = channel;
+    this.send = send;
+    this.batch = batch;
+    this.running = false;
+    this.again = false;
+    this.paused = false;
+    this.delay = RETRY_MIN_MS;
+    this.timer = null;
+    this.lastError = null;
+    addEventListener("online", () => this.kick());
+  }
+
+  /**
+   * Store `payload` as the next entry (with a fresh client scan id) and, in the same transaction,
+   * the page's state under `stateKey`: the device never shows a scan it has not also queued.
+   */
+  async push(payload, stateKey = null, stateValue = null) {
+    const db = await openDb();
+    const entry = { channel: this.channel, id: crypto.randomUUID(), payload, queued_at: new Date().toISOString() };
+    const tx = db.transaction(["queue", "state"], "readwrite");
+    tx.objectStore("queue").add(entry);
+    if (stateKey) tx.objectStore("state").put({ key: stateKey, value: stateValue });
+    await done(tx);
+    this.kick();
+    return entry;
+  }
+
+  /** Entries not yet accepted by the server, oldest first. */
+  async pending(limit = Infinity) {
+    const db = await openDb();
+    const index = db.transaction("queue").objectStore("queue").index("channel");
+    const range = IDBKeyRange.bound([this.channel, 0], [this.channel, Infinity]);
+    const rows = await request(index.getAll(range, limit === Infinity ? undefined : limit));
+    return rows;
+  }
+
+  /** Entries the server refused (with its reason), for the supervisor or the person to see. */
+  async refusedEntries() {
+    const db = await openDb();
+    const rows = await request(db.transaction("refused").objectStore("refused").getAll());
+    return rows.filter((r) => r.channel === this.channel);
+  }
+
+  /** Send now (after a scan, when Wi-Fi returns, after signing in again). */
+  kick() {
+    this.paused = false;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.delay = RETRY_MIN_MS;
+    this.pump();
+  }
+
+  async pump() {
+    if (this.running) { this.again = true; return; }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.drain();
+      } while (this.again && !this.paused && this.timer === null);
+    } finally {
+      this.running = false;
+      await this.report();
+    }
+  }
+
+  async drain() {
+    for (;;) {
+      if (this.paused) return;
+      const entries = await this.pending(this.batch);
+      if (!entries.length) { this.lastError = null; return; }
+      let outcomes;
+      try {
+        outcomes = await this.send(entries);
+      } catch (err) {
+        this.lastError = err;
+        if (err instanceof NeedsSignIn) { this.paused = true; }
+        else {
+          this.timer = setTimeout(() => { this.timer = null; this.pump(); }, this.delay);
+          this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
+        }
+        return;
+      }
+      if (!outcomes.length) throw new Error("send() must settle at least one entry");
+      await this.settle(entries.slice(0, outcomes.length), outcomes);
+      this.delay = RETRY_MIN_MS;
+      this.lastError = null;
+      await this.report();
+    }
+  }
+
+  async settle(entries, outcomes) {
+    const db = await openDb();
+    const tx = db.transaction(["queue", "refused"], "readwrite");
+    entries.forEach((entry, i) => {
+      tx.objectStore("queue").delete(entry.seq);
+      if (!outcomes[i].ok) tx.objectStore("refused").put({ ...entry, reason: outcomes[i].reason, refused_at: new Date().toISOString() });
+    });
+    await done(tx);
+    entries.forEach((entry, i) => {
+      if (!outcomes[i].ok) this.dispatchEvent(new CustomEvent("refused", { detail: { entry, reason: outcomes[i].reason } }));
+    });
+  }
+
+  async report() {
+    const pending = (await this.pending()).length;
+    this.dispatchEvent(new CustomEvent("change", {
+      detail: { pending, online: navigator.onLine, error: this.lastError, needsSignIn: this.paused },
+    }));
+  }
+}
