@@ -399,7 +399,9 @@ class ModbusTraceDecoder:
         pending = self._pending.pop((unit, fc), None)
         if pending is not None:
             return pending
+        # No request seen: a trace of responses only. Place it at the start of the profile's one
+        # planned read of that function code, which is what a poller of this profile sends.
         n = len(data) * 8 if fc in (1, 2) else len(data) // 2
         fits = [b for b in self.map.reads if b.function == fc and
-                (b.count == n if fc in (3, 4) else (b.count + 7) // 8 == len(data))]
-        return (fits[0].address, fits[0].count) if len(fits) == 1 else None
+                (n <= b.count if fc in (3, 4) else len(data) == (b.count + 7) // 8)]
+        return (fits[0].address, min(n, fits[0].count)) if len(fits) == 1 else None
