@@ -1,0 +1,1 @@
+"""Delivery routing (CVRPTW): instances, readers, engines, plans."""

@@ -1,0 +1,111 @@
+"""The peer engines, pyvroom (VROOM) and PyVRP (hybrid genetic search), on the same `IntModel`.
+
+Optional: each raises EngineUnavailable when its package is missing or the instance uses a
+feature the engine cannot express (a driver break or cold-chain limit for PyVRP, for example).
+Both run inside `routing.bounded` children like OR-Tools.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from routing.errors import EngineUnavailable
+from routing.vrp.intmodel import IntModel
+
+UINT32 = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class PeerTask:
+    model: IntModel
+    seconds: float
+
+
+def available(engine: str) -> bool:
+    return importlib.util.find_spec({"vroom": "vroom", "pyvrp": "pyvrp"}[engine]) is not None
+
+
+def supports(engine: str, m: IntModel) -> str:
+    """Why this engine cannot take the model ('' when it can)."""
+    if not available(engine):
+        return f"{engine} is not installed (pip install haolin-edge[peers])"
+    if m.max_on_truck is not None:
+        return f"{engine} cannot limit the time goods spend on the truck"
+    if engine == "pyvrp" and m.brk is not None:
+        return "pyvrp cannot model a driver break"
+    if engine == "vroom" and any(s is not None and s < w[1] - w[0] for s, w in zip(m.max_span, m.start_window,
+                                                                                   strict=True)):
+        return "vroom cannot cap the shift length below the shift window"
+    if max(max(r) for r in m.dist) > UINT32 or max(w[1] for w in m.start_window) > UINT32:
+        return f"{engine} needs values below 2^32"
+    return ""
+
+
+def _check(engine: str, m: IntModel) -> None:
+    why = supports(engine, m)
+    if why:
+        raise EngineUnavailable(why)
+
+
+def solve_vroom(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
+    import vroom
+
+    m = task.model
+    _check("vroom", m)
+    problem = vroom.Input()
+    problem.set_durations_matrix("car", m.travel)
+    problem.set_costs_matrix("car", m.dist)
+    for v in range(m.vehicles):
+        lo, hi = m.start_window[v]
+        brk = () if m.brk is None else (vroom.Break(1, [vroom.TimeWindow(m.brk[0], m.brk[1])], m.brk[2]),)
+        problem.add_vehicle(vroom.Vehicle(v, start=0, end=0, capacity=[m.capacity[d][v] for d in range(len(m.dims))],
+                                          time_window=vroom.TimeWindow(lo, hi), breaks=brk,
+                                          costs=vroom.VehicleCosts(fixed=m.fixed[v])))
+    for node in range(1, m.n):
+        problem.add_job(vroom.Job(node, node, default_service=m.service[node],
+                                  delivery=[m.demand[d][node] for d in range(len(m.dims))],
+                                  time_windows=[vroom.TimeWindow(*m.windows[node])]))
+    solution = problem.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=task.seconds))
+    routes: list[list[int]] = [[] for _ in range(m.vehicles)]
+    for r in solution.to_dict()["routes"]:
+        routes[r["vehicle"]] = [s["id"] for s in r["steps"] if s["type"] == "job"]
+    return m.route_cost(routes), routes
+
+
+def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    m = task.model
+    _check("pyvrp", m)
+    model = pyvrp.Model()
+    locs = [model.add_location(x=0, y=0) for _ in range(m.n)]
+    depot = model.add_depot(locs[0], tw_early=m.windows[0][0], tw_late=m.windows[0][1])
+    for node in range(1, m.n):
+        model.add_client(locs[node], delivery=[m.demand[d][node] for d in range(len(m.dims))],
+                         service_duration=m.service[node], tw_early=m.windows[node][0], tw_late=m.windows[node][1])
+    types: dict[tuple[Any, ...], list[int]] = {}
+    for v in range(m.vehicles):
+        key = (tuple(m.capacity[d][v] for d in range(len(m.dims))), m.fixed[v], m.start_window[v], m.max_span[v])
+        types.setdefault(key, []).append(v)
+    for (cap, fixed, (lo, hi), span), group in types.items():
+        model.add_vehicle_type(len(group), capacity=list(cap), start_depot=depot, end_depot=depot,
+                               fixed_cost=fixed, tw_early=lo, tw_late=hi,
+                               **({} if span is None else {"shift_duration": span}))
+    for i in range(m.n):
+        for j in range(m.n):
+            if i != j:
+                model.add_edge(locs[i], locs[j], distance=m.dist[i][j], duration=m.travel[i][j])
+    result = model.solve(stop=MaxRuntime(task.seconds), seed=1, display=False)
+    members = list(types.values())
+    used = [0] * len(members)
+    routes: list[list[int]] = [[] for _ in range(m.vehicles)]
+    for r in result.best.routes():
+        t = r.vehicle_type()
+        routes[members[t][used[t]]] = [a.idx + 1 for a in r.schedule() if a.is_client()]
+        used[t] += 1
+    return m.route_cost(routes), routes
