@@ -9,7 +9,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises a clear error for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
 
     @property
