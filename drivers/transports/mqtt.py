@@ -34,11 +34,11 @@ class MqttMessage:
 
 
 class MqttSubscription:
-    """A bounded stream of messages matching one topic filter."""
+    """A bounded stream of messages matching any of its topic filters."""
 
-    def __init__(self, transport: MqttTransport, topic_filter: str, qos: int, maxsize: int) -> None:
+    def __init__(self, transport: MqttTransport, topic_filters: tuple[str, ...], qos: int, maxsize: int) -> None:
         self.transport = transport
-        self.topic_filter = topic_filter
+        self.topic_filters = topic_filters
         self.qos = qos
         self.dropped = 0
         self._queue: deque[MqttMessage] = deque(maxlen=maxsize)
@@ -57,7 +57,7 @@ class MqttSubscription:
             try:
                 await asyncio.wait_for(self._event.wait(), timeout)
             except TimeoutError:
-                name, topic = self.transport.name, self.topic_filter
+                name, topic = self.transport.name, " ".join(self.topic_filters)
                 raise DeviceTimeout(f"{name}: nothing on {topic} for {timeout:.3g}s") from None
         return self._queue.popleft()
 
@@ -125,21 +125,24 @@ class MqttTransport:
                 raise TransportError(self.last_error or f"{self.name}: not connected")
             await asyncio.sleep(0.05)
 
-    def subscribe(self, topic_filter: str, *, qos: int = 0, maxsize: int = 1000) -> MqttSubscription:
-        sub = MqttSubscription(self, topic_filter, qos, maxsize)
+    def subscribe(self, topic_filters: str | list[str], *, qos: int = 0, maxsize: int = 1000) -> MqttSubscription:
+        filters = (topic_filters,) if isinstance(topic_filters, str) else tuple(topic_filters)
+        sub = MqttSubscription(self, filters, qos, maxsize)
         with self._subs_lock:
             self._subs.append(sub)
         if self.is_open:
-            self._client.subscribe(topic_filter, qos)
+            for topic_filter in filters:
+                self._client.subscribe(topic_filter, qos)
         return sub
 
     def _unsubscribe(self, sub: MqttSubscription) -> None:
         with self._subs_lock:
             if sub in self._subs:
                 self._subs.remove(sub)
-            still_used = any(s.topic_filter == sub.topic_filter for s in self._subs)
-        if not still_used and self.is_open:
-            self._client.unsubscribe(sub.topic_filter)
+            still_used = {f for s in self._subs for f in s.topic_filters}
+        if self.is_open:
+            for topic_filter in set(sub.topic_filters) - still_used:
+                self._client.unsubscribe(topic_filter)
 
     async def publish(self, topic: str, payload: bytes | str, *, qos: int = 0, retain: bool = False,
                       timeout: float = 5.0) -> None:
@@ -180,7 +183,7 @@ class MqttTransport:
             self.last_error = f"{self.name}: broker refused the connection: {reason}"
             return
         with self._subs_lock:
-            filters = {s.topic_filter: s.qos for s in self._subs}
+            filters = {f: s.qos for s in self._subs for f in s.topic_filters}
         for topic_filter, qos in filters.items():
             client.subscribe(topic_filter, qos)
         self.opens += 1
@@ -196,7 +199,8 @@ class MqttTransport:
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         received = MqttMessage(message.topic, bytes(message.payload), time.monotonic())
         with self._subs_lock:
-            targets = [s for s in self._subs if paho.topic_matches_sub(s.topic_filter, message.topic)]
+            targets = [s for s in self._subs
+                       if any(paho.topic_matches_sub(f, message.topic) for f in s.topic_filters)]
         loop = self._loop
         if loop is None or loop.is_closed():
             return
