@@ -15,6 +15,7 @@ from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
 from edge.settings import Settings, load_settings
 from edge.store import Store
+from hq_sync.protocol import OrderBatch
 
 app = typer.Typer(help="Haolin Edge: the warehouse-and-fulfillment edge node.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order intake.", no_args_is_help=True)
@@ -108,6 +109,12 @@ def import_orders(ctx: typer.Context, file: Annotated[Path, typer.Argument(exist
     except InputRejected as error:
         _refused(error)
     _print_json(result.as_dict())
+
+
+@orders_app.command("schema")
+def order_batch_schema() -> None:
+    """Print the JSON schema of an order batch (docs/schemas/order_batch.schema.json is this output)."""
+    _print_json(OrderBatch.model_json_schema())
 
 
 DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]

@@ -165,3 +165,9 @@ def test_cli_import_refuses_a_bad_file_with_exit_2_and_lists_problems(edge_node:
     accepted = runner.invoke(cli, [*data_dir, "orders", "import", str(good)])
     assert accepted.exit_code == 0, accepted.output
     assert json.loads(accepted.output)["inserted"] == 1
+
+
+def test_the_documented_schema_is_the_models_schema() -> None:
+    documented = Path(__file__).parents[2] / "docs" / "schemas" / "order_batch.schema.json"
+    printed = CliRunner().invoke(cli, ["orders", "schema"])
+    assert json.loads(documented.read_text()) == json.loads(printed.output), "regenerate: haolin-edge orders schema"
