@@ -369,6 +369,8 @@ class ModbusTraceDecoder:
         if fc not in _READ_FCS:
             return None  # writes and their echoes carry no reading
         if not pdu.is_response:
+            if len(pdu.body) != 4:
+                return DecodeError("read request must carry address and count (4 bytes)", frame)
             address, count = struct.unpack(">HH", pdu.body[:4])
             self._pending[(pdu.unit, fc)] = (address, count)
             return None
