@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from edge.api import aggregation, auth, orders, pages
+from edge.api import aggregation, auth, floor_pages, orders, pages
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
 from edge.settings import Settings
@@ -23,7 +23,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     def health() -> dict[str, str]:
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
-    for module in (auth, orders, aggregation, pages):
+    for module in (auth, orders, aggregation, floor_pages, pages):
         app.include_router(module.router)
     pages.mount_static(app)
     return app

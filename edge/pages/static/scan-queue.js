@@ -3,6 +3,8 @@
 // order they were made, in the background. Each entry carries a client scan id (UUID) so the
 // server can tell a resend after a lost reply from a new scan: none lost, none counted twice.
 
+import { api, ApiError, deviceId } from "/static/session.js";
+
 const DB_NAME = "haolin-floor";
 const DB_VERSION = 1;
 const RETRY_MIN_MS = 250;
@@ -59,8 +61,8 @@ export async function saveState(key, value) {
 }
 
 /** Outcome of sending one entry: accepted (also for a duplicate the server already had) or refused. */
-export const accepted = () => ({ ok: true });
-export const refused = (reason) => ({ ok: false, reason });
+export const accepted = (result = null) => ({ ok: true, result });
+export const refused = (reason, result = null) => ({ ok: false, reason, result });
 
 /** An error from `send` that means "stop until signed in again" rather than "retry soon". */
 export class NeedsSignIn extends Error {}
@@ -172,7 +174,8 @@ export class ScanQueue extends EventTarget {
     });
     await done(tx);
     entries.forEach((entry, i) => {
-      if (!outcomes[i].ok) this.dispatchEvent(new CustomEvent("refused", { detail: { entry, reason: outcomes[i].reason } }));
+      const detail = { entry, result: outcomes[i].result ?? null, reason: outcomes[i].reason ?? null };
+      this.dispatchEvent(new CustomEvent(outcomes[i].ok ? "accepted" : "refused", { detail }));
     });
   }
 
@@ -182,4 +185,37 @@ export class ScanQueue extends EventTarget {
       detail: { pending, online: navigator.onLine, error: this.lastError, needsSignIn: this.paused },
     }));
   }
+}
+
+/**
+ * A `send` for a floor channel of the API: posts entries to `${path}/batch` as
+ * `{scans: [...]}` (each with scan_id, seq, device_id, scanned_at and `fields(entry.payload)`).
+ * `path` may be a function of the payload (e.g. the tour's own URL): a batch then holds only the
+ * run of entries going to the same place. A refusal is a normal answer; a request the server
+ * rejects as a whole (4xx) is narrowed to its first entry so one bad entry cannot hold up the
+ * rest; no answer at all is retried later.
+ */
+export function apiSender(path, fields = (payload) => payload) {
+  const where = typeof path === "function" ? path : () => path;
+  const scan = (entry) => ({ scan_id: entry.id, seq: entry.seq, device_id: deviceId(),
+    scanned_at: entry.queued_at, ...fields(entry.payload) });
+  const send = async (all) => {
+    const target = where(all[0].payload);
+    const cut = all.findIndex((e) => where(e.payload) !== target);
+    const entries = cut < 0 ? all : all.slice(0, cut);
+    let answer;
+    try {
+      answer = await api(`${target}/batch`, { method: "POST", body: { scans: entries.map(scan) } });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) throw new NeedsSignIn(err.message);
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+        if (entries.length > 1) return send(entries.slice(0, 1));
+        return [refused(err.body?.detail ?? err.message, err.body)];
+      }
+      throw err;
+    }
+    const results = Array.isArray(answer) ? answer : answer.results;
+    return results.map((r) => (r.ok ? accepted(r) : refused(r.message || r.code, r)));
+  };
+  return send;
 }
