@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -55,7 +56,7 @@ def test_load_layout_from_files(tmp_path) -> None:
     (tmp_path / "l.json").write_text(json.dumps(BASE))
     assert load_layout(tmp_path / "l.json").blocks[0].aisles == 4
     (tmp_path / "bad.yaml").write_text("blocks: [aisles: 3\n")
-    with pytest.raises(InputError, match="bad.yaml"):
+    with pytest.raises(InputError, match=r"bad\.yaml"):
         load_layout(tmp_path / "bad.yaml")
     with pytest.raises(InputError, match="cannot read"):
         load_layout(tmp_path / "missing.yaml")
@@ -64,10 +65,8 @@ def test_load_layout_from_files(tmp_path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=20))
 def test_any_code_text_is_resolved_or_rejected_cleanly(code: str) -> None:
-    try:
+    with contextlib.suppress(InputError):
         layout_from_dict(BASE).resolve(code)
-    except InputError:
-        pass
 
 
 def test_distances_walk_around_racks() -> None:
