@@ -10,7 +10,7 @@ import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/st
 
 const STATE_KEY = "pick.tour";
 const DEFAULT_STATION = "SORT-1";
-const session = requireSession(["picker"]);
+const session = await requireSession(["picker"]);
 const en = document.documentElement.lang === "en";
 const $ = (id) => document.getElementById(id);
 
@@ -72,13 +72,12 @@ function render() {
 
 async function takeTour() {
   try {
-    const next = await api("/api/v1/floor/tours/next", { method: "POST" });
-    tour = await api(`/api/v1/floor/tours/${next.tour_id}`);
+    tour = await api("/api/v1/floor/tours/next", { method: "POST" });
     keep(tour);
     say("info", t("floor.pick.took", { tour: tour.tour_id }));
   } catch (err) {
     if (err instanceof NetworkError) say("error", t("floor.status.need_network"));
-    else if (err.body?.code === "no_open_tour") say("info", t("floor.pick.none"));
+    else if (err.code === "no_open_tour") say("info", t("floor.pick.none"));
     else say("error", describe(err));
   }
   render();

@@ -6,7 +6,9 @@ const DEVICE_KEY = "haolin.device";
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(typeof body?.detail === "string" ? body.detail : `HTTP ${status}`);
+    const detail = body?.detail;
+    super(typeof detail === "string" ? detail : detail?.message ?? `HTTP ${status}`);
+    this.code = detail?.code ?? body?.code ?? null;
     this.status = status;
     this.body = body;
   }
@@ -29,18 +31,22 @@ export function saveSession(signed) { localStorage.setItem(SESSION_KEY, JSON.str
 
 export function clearSession() { localStorage.removeItem(SESSION_KEY); }
 
-/** The session, or a redirect to sign-in (returning here after) when there is none for these roles. */
+/**
+ * The session, or a redirect to sign-in (returning here after) when there is none for these
+ * roles; then the promise never settles, so the page's module stops where it awaited it.
+ */
 export function requireSession(roles) {
   const s = currentSession();
-  if (s && roles.includes(s.principal.role)) return s;
+  if (s && roles.includes(s.principal.role)) return Promise.resolve(s);
   const next = encodeURIComponent(location.pathname + location.search);
   location.replace(`/floor/signin?next=${next}`);
-  throw new Error("signing in");
+  return new Promise(() => {});
 }
 
 /** Call the API as the signed-in person; JSON in and out. Throws ApiError or NetworkError. */
 export async function api(path, { method = "GET", body, signal } = {}) {
-  const headers = { Accept: "application/json", "X-Device-Id": deviceId() };
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-CN",
+    "X-Device-Id": deviceId() };
   const s = currentSession();
   if (s) headers.Authorization = `Bearer ${s.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
