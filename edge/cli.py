@@ -10,12 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
+from drivers import cli as drivers_cli
+from drivers.runtime_cli import sim_app
+from edge import sync_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
 from edge.settings import Settings, load_settings
 from edge.store import Store
 from hq_sync.protocol import OrderBatch
+from hq_sync.reference_hq import cli as hq_cli
+from routing import cli as routing_cli
 
 app = typer.Typer(help="Haolin Edge: the warehouse-and-fulfillment edge node.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order intake.", no_args_is_help=True)
@@ -25,6 +30,11 @@ people_app = typer.Typer(help="People and machines that may sign in.", no_args_i
 app.add_typer(orders_app, name="orders")
 app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(people_app, name="people")
+app.add_typer(drivers_cli.app, name="devices")
+app.add_typer(sim_app, name="sim")
+app.add_typer(routing_cli.app, name="route")
+app.add_typer(sync_cli.app, name="sync")
+app.add_typer(hq_cli.app, name="hq")
 
 EXIT_REFUSED = 2
 
