@@ -1,0 +1,132 @@
+"""What the dashboard shows, computed from stored uplink messages (pure: rows in, numbers out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: USP <1079>: activation energy 83.144 kJ/mol, gas constant 8.3144 J/(mol K) -> dH/R = 10 000 K.
+DEFAULT_ACTIVATION_KJ = 83.144
+GAS_CONSTANT = 8.3144e-3  # kJ/(mol K)
+CLOSED_ALARM_STATES = frozenset({"cleared", "closed", "resolved"})
+CHART_BUCKETS = 288  # 5-minute buckets over 24 hours keep the SVG small
+
+
+def mkt_celsius(temperatures_c: Sequence[float], activation_kj: float = DEFAULT_ACTIVATION_KJ) -> float | None:
+    """Mean kinetic temperature of equally spaced samples (USP formula), None without samples."""
+    if not temperatures_c:
+        return None
+    h_over_r = activation_kj / GAS_CONSTANT
+    mean_term = math.fsum(math.exp(-h_over_r / (t + 273.15)) for t in temperatures_c) / len(temperatures_c)
+    return h_over_r / -math.log(mean_term) - 273.15
+
+
+@dataclass(frozen=True)
+class Point:
+    at: dt.datetime
+    mean_c: float
+    min_c: float
+    max_c: float
+
+
+@dataclass
+class SensorView:
+    warehouse: str
+    asset: str
+    sensor: str
+    asset_kind: str
+    current_c: float | None = None
+    current_at: dt.datetime | None = None
+    band_min_c: float | None = None
+    band_max_c: float | None = None
+    mkt_c: float | None = None
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def is_truck(self) -> bool:
+        return "truck" in self.asset_kind or "vehicle" in self.asset_kind
+
+    @property
+    def out_of_band(self) -> bool:
+        c = self.current_c
+        return c is not None and ((self.band_min_c is not None and c < self.band_min_c)
+                                  or (self.band_max_c is not None and c > self.band_max_c))
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    warehouse: str
+    asset: str
+    sensor: str
+    alarm_id: str
+    state: str
+    severity: str
+    reason: str
+    since: str
+    value_c: float | None
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def sensor_views(rows: Iterable[dict[str, Any]]) -> list[SensorView]:
+    """Rollup rows (kind, warehouse, asset, sensor, event_time, body) of the window, by event time."""
+    views: dict[tuple[str, str, str], SensorView] = {}
+    for row in sorted(rows, key=lambda r: (r["kind"] != "rollup.1m", r["event_time"])):
+        key = (row["warehouse"], row["asset"], row["sensor"])
+        body = json.loads(row["body"]) if isinstance(row["body"], str) else row["body"]
+        view = views.get(key)
+        if view is None:
+            view = views[key] = SensorView(*key, asset_kind=str(body.get("asset_kind", "")))
+        if view.points and row["kind"] != "rollup.1m":
+            continue  # hourly rollups only fill in when no minute rollups are there
+        mean = _float(body.get("mean_c"))
+        if mean is None:
+            continue
+        low, high = _float(body.get("min_c")), _float(body.get("max_c"))
+        at = _time(row["event_time"])
+        view.points.append(Point(at, mean, mean if low is None else low, mean if high is None else high))
+        if view.current_at is None or at >= view.current_at:
+            view.current_c, view.current_at = mean, at
+            view.band_min_c = _float(body.get("band_min_c"))
+            view.band_max_c = _float(body.get("band_max_c"))
+    for view in views.values():
+        view.points.sort(key=lambda p: p.at)
+        view.mkt_c = mkt_celsius([p.mean_c for p in view.points])
+    return sorted(views.values(), key=lambda v: (v.warehouse, v.is_truck, v.asset, v.sensor))
+
+
+def open_alarms(rows: Iterable[dict[str, Any]]) -> list[AlarmView]:
+    """The latest state of each alarm (rows in arrival order); those not cleared are open."""
+    latest: dict[tuple[str, str], AlarmView] = {}
+    for row in rows:
+        body = json.loads(row["body"]) if isinstance(row["body"], str) else row["body"]
+        alarm_id = str(body.get("alarm_id", f"{row['asset']}/{row['sensor']}"))
+        latest[(row["warehouse"], alarm_id)] = AlarmView(
+            row["warehouse"], row["asset"], row["sensor"], alarm_id, str(body.get("state", "open")),
+            str(body.get("severity", "")), str(body.get("reason", body.get("alarm_kind", ""))),
+            str(body.get("since", row["event_time"])), _float(body.get("value_c")))
+    return [a for a in latest.values() if a.state not in CLOSED_ALARM_STATES]
+
+
+def buckets(points: Sequence[Point], start: dt.datetime, end: dt.datetime, count: int = CHART_BUCKETS) -> list[Point]:
+    """Downsample to at most `count` equal time buckets (mean of means, min of mins, max of maxes)."""
+    span = (end - start).total_seconds()
+    if span <= 0 or not points:
+        return list(points)
+    groups: dict[int, list[Point]] = {}
+    for p in points:
+        index = min(count - 1, max(0, int((p.at - start).total_seconds() / span * count)))
+        groups.setdefault(index, []).append(p)
+    return [Point(start + dt.timedelta(seconds=(i + 0.5) * span / count),
+                  math.fsum(p.mean_c for p in g) / len(g), min(p.min_c for p in g), max(p.max_c for p in g))
+            for i, g in sorted(groups.items())]
