@@ -3,6 +3,7 @@ initial plan, then guided local search. Runs in a child process (see routing.bou
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ FSS = routing_enums_pb2.FirstSolutionStrategy
 @dataclass(frozen=True)
 class OrToolsTask:
     model: IntModel
-    seconds: float
+    until: float  # wall-clock time (time.time()) by which the answer must be back
     initial: list[list[int]] | None = None  # routes per vehicle (node ids) to start from
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
 
@@ -37,19 +38,19 @@ def _build(m: IntModel) -> tuple[Any, Any]:
     horizon = max(w[1] for w in m.start_window)
     t_idx = routing.RegisterTransitMatrix(timed)
     routing.AddDimension(t_idx, horizon, horizon, False, "Time")
-    time = routing.GetDimensionOrDie("Time")
+    time_dim = routing.GetDimensionOrDie("Time")
     for node in range(1, m.n):
         index = manager.NodeToIndex(node)
-        time.CumulVar(index).SetRange(*m.windows[node])
+        time_dim.CumulVar(index).SetRange(*m.windows[node])
         routing.AddDisjunction([index], m.penalty)
     for v in range(m.vehicles):
         lo, hi = m.start_window[v]
-        time.CumulVar(routing.Start(v)).SetRange(lo, hi)
-        time.CumulVar(routing.End(v)).SetRange(lo, hi)
+        time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
+        time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
         if m.max_span[v] is not None:
-            time.SetSpanUpperBoundForVehicle(m.max_span[v], v)
-        routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+            time_dim.SetSpanUpperBoundForVehicle(m.max_span[v], v)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
     solver = routing.solver()
     if m.max_on_truck is not None:
         # same clock as Time, but the drive home does not count: cold-chain time on the truck
@@ -59,14 +60,14 @@ def _build(m: IntModel) -> tuple[Any, Any]:
         ride_dim = routing.GetDimensionOrDie("Ride")
         for index in range(routing.Size()):
             if not routing.IsEnd(index):
-                solver.Add(ride_dim.SlackVar(index) == time.SlackVar(index))
+                solver.Add(ride_dim.SlackVar(index) == time_dim.SlackVar(index))
         for v in range(m.vehicles):
             ride_dim.SetSpanUpperBoundForVehicle(m.max_on_truck, v)
     if m.brk is not None:
         visit = [m.service[manager.IndexToNode(i)] for i in range(routing.Size())]
         for v in range(m.vehicles):
             iv = solver.FixedDurationIntervalVar(m.brk[0], m.brk[1], m.brk[2], False, f"break{v}")
-            time.SetBreakIntervalsOfVehicle([iv], v, visit)
+            time_dim.SetBreakIntervalsOfVehicle([iv], v, visit)
     return manager, routing
 
 
@@ -88,7 +89,8 @@ def solve_ortools(task: OrToolsTask, report: Callable[[Any], None]) -> tuple[int
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(FSS, task.first_solution)
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, int(task.seconds * 1000)))
+    # the model is built by now; keep 0.15 s to hand the answer back
+    params.time_limit.FromMilliseconds(max(10, int((task.until - time.time() - 0.15) * 1000)))
     best: list[Any] = [None]
 
     def on_solution() -> None:

@@ -8,6 +8,7 @@ Both run inside `routing.bounded` children like OR-Tools.
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +23,11 @@ UINT32 = 2**32 - 1
 @dataclass(frozen=True)
 class PeerTask:
     model: IntModel
-    seconds: float
+    until: float  # wall-clock time (time.time()) by which the engine must have answered
+
+    def left(self) -> float:
+        """Seconds of search left once the model is built, keeping 0.15 s to hand the answer back."""
+        return max(0.05, self.until - time.time() - 0.15)
 
 
 def available(engine: str) -> bool:
@@ -69,7 +74,7 @@ def solve_vroom(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
         problem.add_job(vroom.Job(node, node, default_service=m.service[node],
                                   delivery=[m.demand[d][node] for d in range(len(m.dims))],
                                   time_windows=[vroom.TimeWindow(*m.windows[node])]))
-    solution = problem.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=task.seconds))
+    solution = problem.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=task.left()))
     routes: list[list[int]] = [[] for _ in range(m.vehicles)]
     for r in solution.to_dict()["routes"]:
         routes[r["vehicle"]] = [s["id"] for s in r["steps"] if s["type"] == "job"]
@@ -100,7 +105,7 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
         for j in range(m.n):
             if i != j:
                 model.add_edge(locs[i], locs[j], distance=m.dist[i][j], duration=m.travel[i][j])
-    result = model.solve(stop=MaxRuntime(task.seconds), seed=1, display=False)
+    result = model.solve(stop=MaxRuntime(task.left()), seed=1, display=False)
     members = list(types.values())
     used = [0] * len(members)
     routes: list[list[int]] = [[] for _ in range(m.vehicles)]

@@ -46,20 +46,21 @@ def _run(engine: str, model: IntModel, deadline: float) -> list[list[int]]:
         why = supports(engine, model)
         if why:
             raise EngineUnavailable(why)
-        task = PeerTask(model, max(0.1, deadline - time.monotonic() - 0.1))
-        out = run_bounded(solve_vroom if engine == "vroom" else solve_pyvrp, task, deadline - time.monotonic())
+        left = deadline - time.monotonic()
+        task = PeerTask(model, time.time() + left)
+        out = run_bounded(solve_vroom if engine == "vroom" else solve_pyvrp, task, left)
         if out.result is not None:
             found.append(out.result[1])
     else:
         seed = None
         if not supports("vroom", model):
             budget = SEED_SHARE * (deadline - time.monotonic())
-            out = run_bounded(solve_vroom, PeerTask(model, budget), budget + 0.1)
+            out = run_bounded(solve_vroom, PeerTask(model, time.time() + budget), budget)
             if out.result is not None:
                 seed = out.result[1]
                 found.append(seed)
         left = deadline - time.monotonic()
-        out = run_bounded(solve_ortools, OrToolsTask(model, max(0.05, left - 0.15), seed), left)
+        out = run_bounded(solve_ortools, OrToolsTask(model, time.time() + left, seed), left)
         if out.result is not None:
             found.append(out.result[1])
     if not found:
