@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from edge.api import aggregation, auth, floor_pages, orders, pages
+from edge.api import aggregation, auth, floor, floor_pages, orders, pages
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
+from edge.services.device_runtime import lifespan
 from edge.settings import Settings
 from edge.store import Store
 
 
 def create_app(settings: Settings, store: Store | None = None, clock: Clock = utc_now) -> FastAPI:
     """The app over one store; tests pass their own store and clock."""
-    app = FastAPI(title="Haolin Edge", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Haolin Edge", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store or Store(settings.database_path)
     app.state.clock = clock
@@ -23,7 +25,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     def health() -> dict[str, str]:
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
-    for module in (auth, orders, aggregation, floor_pages, pages):
+    for module in (auth, orders, aggregation, floor, floor_pages, pages):
         app.include_router(module.router)
     pages.mount_static(app)
     return app

@@ -1,0 +1,73 @@
+"""Helpers for the floor API tests: send scans as a page would, walk whole tours."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from edge.domain.auth import Role
+from tests.fixtures.edge import EdgeNode
+
+API = "/api/v1/floor"
+_seq = itertools.count(1)
+
+
+def new_scan(code: str = "", **fields: Any) -> dict[str, Any]:
+    return {"scan_id": str(uuid.uuid4()), "seq": next(_seq), "device_id": "pda-test", "code": code} | fields
+
+
+def build_wave(node: EdgeNode, cart_volume_ml: int = 240_000) -> dict[str, Any]:
+    r = node.client.post(f"{API}/waves", json={"delivery_date": str(node.delivery_date),
+                                               "cart_volume_ml": cart_volume_ml},
+                         headers=node.headers(Role.SUPERVISOR))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def take_tour(node: EdgeNode, role: Role = Role.PICKER, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    r = node.client.post(f"{API}/tours/next", headers=headers or node.headers(role))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def pick(node: EdgeNode, tour: dict[str, Any], code: str, headers: dict[str, str] | None = None,
+         **fields: Any) -> dict[str, Any]:
+    body = new_scan(code, tour_version=tour["version"]) | fields
+    r = node.client.post(f"{API}/tours/{tour['tour_id']}/scans?lang=en", json=body,
+                         headers=headers or node.headers(Role.PICKER))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def pick_all(node: EdgeNode, tour: dict[str, Any], headers: dict[str, str] | None = None,
+             drop: bool = True) -> None:
+    """Walk the whole tour in one batch: each location, then one scan per unit; then drop it."""
+    scans = []
+    for stop in tour["stops"]:
+        scans.append(new_scan(stop["location_code"], tour_version=tour["version"]))
+        scans += [new_scan(stop["gtin"], tour_version=tour["version"]) for _ in range(stop["quantity"])]
+    if drop:
+        scans.append(new_scan("SORT-1", tour_version=tour["version"], action="drop"))
+    r = node.client.post(f"{API}/tours/{tour['tour_id']}/scans/batch", json={"scans": scans},
+                         headers=headers or node.headers(Role.PICKER))
+    assert r.status_code == 200, r.text
+    assert r.json()["refused"] == 0, [x for x in r.json()["results"] if not x["ok"]][:3]
+
+
+def pick_every_tour(node: EdgeNode) -> None:
+    """Build the wave and let picker P01 pick and drop every tour in turn."""
+    build_wave(node)
+    while True:
+        r = node.client.post(f"{API}/tours/next", headers=node.headers(Role.PICKER))
+        if r.status_code == 404:
+            return
+        pick_all(node, r.json())
+
+
+def events(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
+    return node.store.query("SELECT * FROM events WHERE kind = ? ORDER BY event_id", (kind,))
+
+
+def outbox(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
+    return node.store.query("SELECT * FROM outbox WHERE kind = ? ORDER BY seq", (kind,))
