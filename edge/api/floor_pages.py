@@ -7,6 +7,7 @@ its cache name is a hash of the static files, so a new release replaces the cach
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from edge.api.pages import register_page, render
 from edge.pages.i18n import catalog, choose_locale
+from edge.settings import Settings
 
 router = APIRouter(tags=["pages"])
 
 #: Page path -> (template, title key); the order is the start page's tile order.
 FLOOR_PAGES = {
     "/floor/pick": ("pick.html", "floor.pick.title"),
+    "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
 }
 SIGN_IN_PATH = "/floor/signin"
 SERVICE_WORKER_PATH = "/sw.js"
@@ -36,9 +39,16 @@ def _texts(request: Request) -> dict[str, str]:
     return {key: text for key, text in catalog(locale).items() if key.startswith("floor.")}
 
 
+def _tomorrow(request: Request) -> dt.date:
+    """The usual delivery date to show first: tomorrow in the site's time zone, by the app's clock."""
+    settings: Settings = request.app.state.settings
+    return request.app.state.clock().astimezone(settings.zone).date() + dt.timedelta(days=1)
+
+
 def _page(template: str, title_key: str) -> Callable[[Request], HTMLResponse]:
     def show(request: Request) -> HTMLResponse:
-        return render(request, template, title_key=title_key, texts=_texts(request))
+        return render(request, template, title_key=title_key, texts=_texts(request),
+                      delivery_date=_tomorrow(request).isoformat())
 
     return show
 
