@@ -6,6 +6,7 @@ Everything talks over loopback sockets on free ports; each test has its own dire
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,6 +33,54 @@ SECRET = "test-secret-0123456789"
 ADMIN = "test-admin-token"
 DELIVERY = dt.date(2030, 7, 2)
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# Agents start from a fork server that imported the agent once: a start costs milliseconds, not
+# the seconds of importing the stack, so the kill tests can afford many real processes.
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(["edge.sync_cli"])
+
+
+def _agent_main(args: list[str], env: dict[str, str], log_path: str) -> None:
+    """Body of a forked agent process: the same entry point as `haolin-edge sync run`."""
+    os.environ.clear()
+    os.environ.update(env)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    from edge.sync_cli import app
+
+    app(args=args, standalone_mode=False)
+
+
+class AgentProcess:
+    """A forked agent with the part of `Popen`'s interface the tests use."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path):
+        self._proc = _FORKS.Process(target=_agent_main, args=(args, env, str(log)), daemon=True)
+        self._proc.start()
+        self.pid = self._proc.pid
+
+    def send_signal(self, signum: int) -> None:
+        assert self.pid is not None
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def poll(self) -> int | None:
+        return self._proc.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._proc.join(timeout)
+        if self._proc.exitcode is None:
+            raise subprocess.TimeoutExpired("sync agent", timeout or 0)
+        return self._proc.exitcode
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.exitcode
 
 
 def free_port() -> int:
@@ -138,13 +188,21 @@ class Edge:
         return {**os.environ, "HAOLIN_DATA_DIR": str(self.data_dir), "HAOLIN_HQ_URL": hq_url or self.hq_url,
                 "HAOLIN_HQ_EDGE_ID": EDGE_ID, "HAOLIN_HQ_SECRET": SECRET}
 
-    def start_agent(self, *extra: str, hq_url: str | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    def start_agent(self, *extra: str, hq_url: str | None = None) -> tuple[AgentProcess, Path]:
+        """Fork an agent process (`haolin-edge sync run` with short test timings)."""
+        self.agent_runs += 1
+        log = self.data_dir / f"agent-{self.agent_runs}.log"
+        args = ["run", "--poll-interval", "0.05", "--max-backoff", "0.3", "--timeout", "2", *extra]
+        return AgentProcess(args, self.env(hq_url), log), log
+
+    def exec_agent(self, *extra: str) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start the agent the way systemd does: a fresh interpreter running the CLI."""
         self.agent_runs += 1
         log = self.data_dir / f"agent-{self.agent_runs}.log"
         args = [sys.executable, "-m", "edge.sync_cli", "run", "--poll-interval", "0.05", "--max-backoff", "0.3",
-                "--timeout", "2", *extra]
+                *extra]
         with log.open("wb") as out:
-            proc = subprocess.Popen(args, cwd=ROOT, env=self.env(hq_url), stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT)
         return proc, log
 
     def sync_until_idle(self, *extra: str, timeout: float = 60) -> str:
@@ -203,7 +261,14 @@ def assert_converged(hq: Hq, edge: Edge) -> dict[str, Any]:
     assert {o["hq_order_id"]: (o["version"], o["status"]) for o in hq_orders} == {
         k: (v, "cancelled" if s == "cancelled" else "confirmed") for k, (v, s) in edge.orders().items()
     }, "an order change was lost"
-    return stats
+    return {**stats, "events_checked": len(keys), "orders_checked": len(hq_orders)}
+
+
+def record_checks(ledger: Counter[str], checked: dict[str, Any]) -> None:
+    ledger["digest_checks"] += 1
+    ledger["events_checked"] += checked["events_checked"]
+    ledger["orders_checked"] += checked["orders_checked"]
+    ledger["replayed_pushes"] += checked["deliveries"] - checked["events"]
 
 
 class TcpProxy:
@@ -278,7 +343,7 @@ class TcpProxy:
 
 
 @contextmanager
-def running(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+def running(proc: subprocess.Popen[bytes] | AgentProcess) -> Iterator[subprocess.Popen[bytes] | AgentProcess]:
     try:
         yield proc
     finally:
