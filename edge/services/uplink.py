@@ -14,7 +14,9 @@ import datetime as dt
 import logging
 import ssl
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -22,6 +24,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge.services import uplink_feed
 from edge.services import uplink_spool as spool
 from edge.services.uplink_config import UplinkSettings
 from edge.services.uplink_topics import envelope
@@ -66,10 +69,14 @@ def session_properties(expiry_s: int) -> Properties:
 class UplinkPublisher:
     """Publishes the edge's spool to HQ's broker until stopped."""
 
-    def __init__(self, store: Store, settings: UplinkSettings, *, edge_id: str) -> None:
+    def __init__(self, store: Store, settings: UplinkSettings, *, edge_id: str, warehouse_id: str,
+                 clock: Callable[[], dt.datetime] = _now) -> None:
         self.store = store
         self.settings = settings
         self.edge_id = edge_id
+        self.warehouse_id = warehouse_id
+        self.clock = clock
+        self._next_collect = 0.0
         self.client_id = settings.client_id or f"haolin-uplink-{edge_id}"
         self.connected = threading.Event()
         self._stop = threading.Event()
@@ -137,6 +144,7 @@ class UplinkPublisher:
     def _pump(self) -> None:
         while not self._stop.is_set():
             try:
+                self._collect()
                 self._settle_acks()
                 if self.connected.is_set():
                     self._hand_over()
@@ -147,6 +155,15 @@ class UplinkPublisher:
             self._wake.clear()
         self._settle_acks()
         self.store.close()
+
+    def _collect(self) -> None:
+        """Spool new rollups and alarm transitions, whether or not the link is up."""
+        if time.monotonic() < self._next_collect:
+            return
+        self._next_collect = time.monotonic() + self.settings.collect_every_s
+        uplink_feed.collect(self.store, warehouse=self.warehouse_id, now=self.clock(),
+                            budget_bytes=self.settings.budget_bytes,
+                            grace=dt.timedelta(seconds=self.settings.closed_grace_s))
 
     def _settle_acks(self) -> None:
         seqs = []

@@ -32,6 +32,8 @@ class UplinkSettings(BaseModel):
     session_expiry_s: int = Field(default=7 * 86400, ge=0, description="broker keeps our session this long")
     budget_bytes: int = Field(default=256 * MIB, ge=64 * 1024, description="disk the spool may use")
     inflight: int = Field(default=100, ge=1, le=1000, description="unacknowledged messages on the wire")
+    collect_every_s: float = Field(default=5.0, gt=0, description="how often new rollups and alarms are spooled")
+    closed_grace_s: float = Field(default=30.0, ge=0, description="wait for late readings before sending a bucket")
     reconnect_min_s: int = Field(default=1, ge=1)
     reconnect_max_s: int = Field(default=30, ge=1)
 

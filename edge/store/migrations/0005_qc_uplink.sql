@@ -57,6 +57,17 @@ CREATE TABLE uplink_spool (
 );
 CREATE INDEX uplink_spool_eviction ON uplink_spool (priority, seq);
 
+-- Which version (updated_at) of a closed rollup bucket was spooled, so a bucket is sent once per
+-- change (a late reading changes it again, and HQ gets the revision). Pruned behind the cursor.
+CREATE TABLE uplink_rollups_sent (
+    level      TEXT NOT NULL CHECK (level IN ('1m', '1h')),
+    sensor_id  TEXT NOT NULL,
+    bucket     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (level, sensor_id, bucket)
+) WITHOUT ROWID;
+CREATE INDEX uplink_rollups_sent_age ON uplink_rollups_sent (level, updated_at);
+
 -- Counters and cursors of the uplink (depth and bytes kept by triggers, so reading them is O(1)).
 CREATE TABLE uplink_state (
     key   TEXT PRIMARY KEY,
