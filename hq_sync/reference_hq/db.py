@@ -332,10 +332,11 @@ class HqDb:
     def exceptions(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT edge_id, subject, payload, received_at FROM events WHERE kind IN"
+                "SELECT edge_id, kind, subject, payload, received_at FROM events WHERE kind IN"
                 " ('sync.exception', 'order.conflict') ORDER BY hq_event_id"
             ).fetchall()
-        return [{"edge_id": e, "hq_order_id": s, "payload": json.loads(p), "received_at": r} for e, s, p, r in rows]
+        return [{"edge_id": e, "kind": k, "hq_order_id": s, "payload": json.loads(p), "received_at": r}
+                for e, k, s, p, r in rows]
 
 
 def known_payload_problem(event: EdgeEvent) -> str | None:
