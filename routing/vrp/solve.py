@@ -19,7 +19,7 @@ from routing.vrp.peers import PeerTask, solve_pyvrp, solve_vroom, supports
 from routing.vrp.schedule import diagnose, schedule_route
 
 ENGINES = ("ortools", "vroom", "pyvrp")
-SEED_SHARE = 0.3  # of the budget the VROOM seed may use at most (it usually needs far less)
+SEED_SHARE = 0.65  # of the budget the VROOM seed may use at most (usually 0.5-3 s of 10 s)
 MARGIN = 0.25  # seconds kept for starting processes and building the plan
 
 
