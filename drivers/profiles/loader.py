@@ -16,16 +16,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import jsonschema
 import yaml
 
 from drivers.codecs import compile_codec
 from drivers.codecs.base import CodecSpec, Decoder, text_bytes
+from drivers.codecs.line import LineSpec
+from drivers.codecs.modbus import RegisterMap
+from drivers.codecs.mqtt import MqttMapping
+from drivers.codecs.printer import PrinterSpec
+from drivers.codecs.scanner import ScannerSpec
 from drivers.errors import ProfileError
 
 ENV_VAR = "HAOLIN_PROFILE_DIRS"
+_S = TypeVar("_S")
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -103,6 +109,26 @@ class Profile:
     def make_decoder(self) -> Decoder:
         """A fresh streaming decoder (its own buffer) for one device instance."""
         return self.spec.decoder()
+
+    def _spec_as(self, cls: type[_S]) -> _S:
+        if not isinstance(self.spec, cls):
+            raise ProfileError(str(self.path), "codec.family", f"is {self.family!r}, not a {cls.__name__} family")
+        return self.spec
+
+    def register_map(self) -> RegisterMap:
+        return self._spec_as(RegisterMap)
+
+    def mqtt_mapping(self) -> MqttMapping:
+        return self._spec_as(MqttMapping)
+
+    def line_spec(self) -> LineSpec:
+        return self._spec_as(LineSpec)
+
+    def scanner_spec(self) -> ScannerSpec:
+        return self._spec_as(ScannerSpec)
+
+    def printer_spec(self) -> PrinterSpec:
+        return self._spec_as(PrinterSpec)
 
 
 @cache

@@ -120,3 +120,13 @@ def test_error_tree_says_what_is_retryable() -> None:
     assert DeviceTimeout("late").retryable and isinstance(DeviceTimeout("x"), TransportError)
     err = DecodeError("bad", b"\x01\x02", "f")
     assert not err.retryable and err.to_json() == {"error": "bad", "field": "f", "data_hex": "01 02"}
+
+
+def test_typed_spec_accessors() -> None:
+    from drivers.errors import ProfileError
+
+    profile = load_profile("xy-md02")
+    assert profile.register_map() is profile.spec
+    with pytest.raises(ProfileError, match="not a MqttMapping"):
+        profile.mqtt_mapping()
+    assert load_profile("shelly-ht").mqtt_mapping().subscriptions[0] == "shellies/+/sensor/temperature"
