@@ -1,0 +1,85 @@
+"""Floor API, sort side: the put wall's plan and scans, crates, labels, staging in cold rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from edge.api.deps import NowDep, StoreDep, requires
+from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
+from edge.domain.auth import Principal, Role
+from edge.services.floor import crates, sorting
+from edge.services.floor.crates import LabelOutput, StageScan
+from edge.services.floor.sorting import SortScan
+
+router = APIRouter(prefix="/api/v1/floor", tags=["floor"])
+Sorter = Annotated[Principal, requires(Role.SORTER)]
+SorterOrSupervisor = Annotated[Principal, requires(Role.SORTER, Role.SUPERVISOR)]
+DateQuery = Annotated[dt.date, Query(description="delivery date")]
+
+
+class SortBatch(BaseModel):
+    scans: list[SortScan] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class StageBatch(BaseModel):
+    scans: list[StageScan] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReprintRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def label_printer(request: Request) -> LabelOutput | None:
+    """The crate-label printer the node's runtime wired in (`app.state.label_printer`), if any."""
+    return getattr(request.app.state, "label_printer", None)
+
+
+@router.get("/sort/plan")
+def sort_plan(store: StoreDep, date: DateQuery, _: SorterOrSupervisor) -> dict[str, Any]:
+    return sorting.plan(store, date)
+
+
+@router.post("/sort/scans")
+def sort_scan(scan: SortScan, request: Request, store: StoreDep, now: NowDep, who: Sorter) -> dict[str, Any]:
+    return localise(sorting.sort_scan(store, scan, sorter=who, now=now), locale_of(request))
+
+
+@router.post("/sort/scans/batch")
+def sort_batch(body: SortBatch, request: Request, store: StoreDep, now: NowDep, who: Sorter) -> dict[str, Any]:
+    return run_batch(body.scans, lambda s: sorting.sort_scan(store, s, sorter=who, now=now), locale_of(request))
+
+
+@router.get("/crates")
+def list_crates(store: StoreDep, date: DateQuery,
+                _: Annotated[Principal, requires(Role.SORTER, Role.DRIVER, Role.SUPERVISOR)],
+                store_id: str | None = None) -> list[dict[str, Any]]:
+    return crates.list_crates(store, date, store_id)
+
+
+@router.post("/crates/{sscc}/close")
+def close_crate(sscc: str, request: Request, store: StoreDep, now: NowDep, who: SorterOrSupervisor) -> dict[str, Any]:
+    with floor_errors():
+        return crates.close_crate(store, sscc, label_printer(request), who=who, now=now)
+
+
+@router.post("/crates/{sscc}/reprint")
+def reprint(sscc: str, body: ReprintRequest, request: Request, store: StoreDep, now: NowDep,
+            who: SorterOrSupervisor) -> dict[str, Any]:
+    with floor_errors():
+        return crates.reprint(store, sscc, body.reason, label_printer(request), who=who, now=now)
+
+
+@router.post("/crates/stage-scans")
+def stage_scan(scan: StageScan, request: Request, store: StoreDep, now: NowDep,
+               who: Annotated[Principal, requires(Role.SORTER, Role.DRIVER)]) -> dict[str, Any]:
+    return localise(crates.stage_scan(store, scan, who=who, now=now), locale_of(request))
+
+
+@router.post("/crates/stage-scans/batch")
+def stage_batch(body: StageBatch, request: Request, store: StoreDep, now: NowDep,
+                who: Annotated[Principal, requires(Role.SORTER, Role.DRIVER)]) -> dict[str, Any]:
+    return run_batch(body.scans, lambda s: crates.stage_scan(store, s, who=who, now=now), locale_of(request))

@@ -1,0 +1,104 @@
+"""Sort-to-store: item scans show the puts, crate scans put them, labels reach the printer simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge.domain.auth import Role
+from edge.domain.floor.codes import is_sscc
+from tests.fixtures.edge import EdgeNode
+from tests.floor_api.conftest import PrinterRig
+from tests.floor_api.floor_helpers import API, new_scan, outbox, pick_every_tour
+
+
+def sort(node: EdgeNode, code: str, **fields: Any) -> dict[str, Any]:
+    body = new_scan(code, delivery_date=str(node.delivery_date)) | fields
+    r = node.client.post(f"{API}/sort/scans?lang=en", json=body, headers=node.headers(Role.SORTER))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def a_planned_sku(node: EdgeNode) -> dict[str, Any]:
+    plan = node.client.get(f"{API}/sort/plan", params={"date": str(node.delivery_date)},
+                           headers=node.headers(Role.SORTER)).json()
+    return max(plan["skus"], key=lambda s: len(s["stores"]))
+
+
+def test_item_before_picking_has_nothing_to_put_and_unknown_codes_are_refused(edge_node: EdgeNode) -> None:
+    sku = a_planned_sku(edge_node)
+    assert sort(edge_node, sku["gtin"])["code"] == "nothing_to_put"
+    assert sort(edge_node, "nonsense")["code"] == "unknown_code"
+    assert sort(edge_node, "069012340000000012")["code"] == "unknown_code"  # a valid SSCC, not ours
+    assert sort(edge_node, "06901234999996")["code"] == "unknown_code"  # a valid GTIN, not ours
+
+
+def test_put_wall_fills_store_crates_and_order_lines(edge_node: EdgeNode) -> None:
+    pick_every_tour(edge_node)
+    sku = a_planned_sku(edge_node)
+    assert sort(edge_node, "069012340000000012")["code"] == "unknown_code"
+    shown = sort(edge_node, sku["gtin"])
+    assert shown["ok"] and [p["store_id"] for p in shown["puts"]] == [s["store_id"] for s in sku["stores"]]
+    assert all(is_sscc(p["sscc"]) and p["sscc"].startswith("06901234") for p in shown["puts"])
+    first = shown["puts"][0]
+    put = sort(edge_node, f"]C100{first['sscc']}")
+    assert put["ok"] and put["put"] == first["quantity"] and put["remaining"] == 0
+    again = sort(edge_node, first["sscc"])
+    assert again["code"] == "wrong_crate"
+    picked = edge_node.store.scalar(
+        "SELECT SUM(l.picked_qty) FROM order_lines l JOIN orders o USING (hq_order_id)"
+        " WHERE o.store_id = ? AND l.sku_id = ?", (first["store_id"], sku["sku_id"]))
+    assert picked == first["quantity"]
+    payload = outbox(edge_node, "floor.put")[0]["payload"]
+    assert first["sscc"] in payload and "order_lines" in payload
+    assert edge_node.store.scalar("SELECT COUNT(*) FROM crate_scans WHERE sscc = ? AND kind = 'sorted'",
+                                  (first["sscc"],)) == 1
+
+
+def test_crate_scan_needs_an_item_first_and_the_right_temperature(edge_node: EdgeNode) -> None:
+    pick_every_tour(edge_node)
+    plan = edge_node.client.get(f"{API}/sort/plan", params={"date": str(edge_node.delivery_date)},
+                                headers=edge_node.headers(Role.SORTER)).json()["skus"]
+    chilled = next(s for s in plan if s["temp_class"] == "chilled")
+    other = next(s for s in plan if s["temp_class"] != "chilled")
+    crate = sort(edge_node, chilled["gtin"], device_id="station-a")["puts"][0]["sscc"]
+    assert sort(edge_node, crate, device_id="station-b")["code"] == "no_item"
+    sort(edge_node, other["gtin"], device_id="station-b")
+    assert sort(edge_node, crate, device_id="station-b")["code"] == "wrong_crate"
+
+
+def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged(
+        edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
+    pick_every_tour(edge_node)
+    sku = a_planned_sku(edge_node)
+    target = sort(edge_node, sku["gtin"])["puts"][0]
+    sort(edge_node, target["sscc"])
+    sup = edge_node.headers(Role.SORTER)
+    closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=sup)
+    assert closed.status_code == 200, closed.text
+    body = closed.json()
+    assert body["print"]["outcome"] == "printed" and body["print"]["bytes"] > 0
+    assert len(printer_rig.sim.printed) == 1
+    job = printer_rig.sim.printed[0]
+    assert b"{C{100" + target["sscc"].encode() in job  # GS1-128: FNC1, AI 00, the SSCC
+    assert f"(00){target['sscc']}".encode() in job  # the QR payload and the text line
+    assert target["store_id"].encode() in job and b"CRATE 1/1" in job
+    assert edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=sup).json()["detail"]["code"] \
+        == "crate_closed"
+    assert sort(edge_node, target["sscc"])["code"] == "crate_closed"
+    again = edge_node.client.post(f"{API}/crates/{target['sscc']}/reprint", json={"reason": "torn"}, headers=sup)
+    assert again.json()["print"]["reprint"] and len(printer_rig.sim.printed) == 2
+    log = edge_node.store.query("SELECT reprint, reason, outcome FROM label_prints ORDER BY print_id")
+    assert log == [{"reprint": 0, "reason": None, "outcome": "printed"},
+                   {"reprint": 1, "reason": "torn", "outcome": "printed"}]
+    assert len(outbox(edge_node, "floor.label_printed")) == 2
+    nxt = sort(edge_node, sku["gtin"])
+    assert all(p["sscc"] != target["sscc"] for p in nxt["puts"])
+
+
+def test_label_without_a_printer_is_logged_as_not_printed(edge_node: EdgeNode) -> None:
+    pick_every_tour(edge_node)
+    target = sort(edge_node, a_planned_sku(edge_node)["gtin"])["puts"][0]
+    sort(edge_node, target["sscc"])
+    closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
+    assert closed.json()["print"]["outcome"] == "no printer configured"
+    assert edge_node.store.scalar("SELECT status FROM crates WHERE sscc = ?", (target["sscc"],)) == "closed"
