@@ -26,6 +26,8 @@ router = APIRouter(tags=["pages"])
 #: Page path -> (template, title key); the order is the start page's tile order.
 FLOOR_PAGES = {
     "/floor/pick": ("pick.html", "floor.pick.title"),
+    "/floor/sort": ("sort.html", "floor.sort.title"),
+    "/floor/load": ("load.html", "floor.load.title"),
     "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
 }
 SIGN_IN_PATH = "/floor/signin"

@@ -5,39 +5,15 @@ ending up with exactly the scans that were made, none lost and none counted twic
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from edge.demo import DEMO_PIN
 from tests.fixtures.browser import LiveEdge, Pda
+from tests.floor_browser.floor_flow import build_wave, tour_scans, tour_view
 
 pytestmark = pytest.mark.browser
-
-
-def build_wave(edge: LiveEdge, cart_volume_ml: int = 40_000) -> list[dict[str, Any]]:
-    with edge.api("SUP01") as sup:
-        answer = sup.post("/api/v1/floor/waves", json={"delivery_date": str(edge.delivery_date),
-                                                       "cart_volume_ml": cart_volume_ml})
-        assert answer.status_code == 201, answer.text
-        tours: list[dict[str, Any]] = answer.json()["tours"]
-        return tours
-
-
-def tour_view(edge: LiveEdge, tour_id: str) -> dict[str, Any]:
-    with edge.api("SUP01") as sup:
-        view: dict[str, Any] = sup.get(f"/api/v1/floor/tours/{tour_id}").json()
-        return view
-
-
-def tour_scans(tour: dict[str, Any]) -> list[str]:
-    """Every scan a correct pick of the tour needs: each stop's location, then its items one by one."""
-    codes = []
-    for stop in tour["stops"]:
-        codes.append(stop["location_code"])
-        codes.extend([stop["gtin"]] * stop["quantity"])
-    return codes
 
 
 def wait_all_sent(pda: Pda) -> None:
