@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION: Literal[1] = 1
 
@@ -161,7 +161,7 @@ class EdgeEvent(_Message):
     subject: str = Field(max_length=128)
     actor: str = Field(max_length=64)
     device_id: str | None = Field(default=None, max_length=64)
-    occurred_at: dt.datetime
+    occurred_at: AwareDatetime
     payload: dict[str, Any]
 
 
@@ -250,7 +250,7 @@ class ColdChainAlarmPayload(_Message):
     temp_decic: int
     band_min_decic: int
     band_max_decic: int
-    since: dt.datetime
+    since: AwareDatetime
 
 
 class SyncExceptionPayload(_Message):
