@@ -28,6 +28,7 @@ FLOOR_PAGES = {
     "/floor/pick": ("pick.html", "floor.pick.title"),
     "/floor/sort": ("sort.html", "floor.sort.title"),
     "/floor/load": ("load.html", "floor.load.title"),
+    "/floor/handoff": ("handoff.html", "floor.handoff.title"),
     "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
 }
 SIGN_IN_PATH = "/floor/signin"

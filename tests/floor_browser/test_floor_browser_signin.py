@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from edge.demo import DEMO_PIN
+from edge.demo import DEMO_PIN, SUPERVISOR_PIN
 from tests.fixtures.browser import Pda
 
 pytestmark = pytest.mark.browser
@@ -40,3 +40,14 @@ def test_floor_browser_pages_need_sign_in(pda: Pda) -> None:
     page = pda.goto("/floor/pick")
     page.wait_for_url("**/floor/signin?next=%2Ffloor%2Fpick")
     assert page.locator("#code").is_visible()
+
+
+@pytest.mark.parametrize(("code", "path", "heading"), [
+    ("P01", "/floor/pick", "拣货"), ("T01", "/floor/sort", "分拣（播种墙）"), ("D01", "/floor/load", "装车"),
+    ("D01", "/floor/handoff", "门店交接"), ("SUP01", "/floor/supervisor", "主管看板"),
+])
+def test_floor_browser_each_page_opens_for_its_role(pda: Pda, code: str, path: str, heading: str) -> None:
+    """Every page's scripts load and run (a script error fails the test through the fixture)."""
+    page = pda.sign_in(code, SUPERVISOR_PIN if code == "SUP01" else DEMO_PIN, path)
+    expect(page.locator("h1").first).to_contain_text(heading)
+    expect(page.locator("#wedge, #date").first).to_be_attached()

@@ -1,0 +1,146 @@
+// Handoff at the store, on the driver's phone: scan each crate off the truck (marking damaged or
+// warm ones), then the store owner confirms with their PIN and, where there is a camera, a photo.
+// Works with no signal: scans and the confirmation wait in the same queue as the picker's scans.
+
+import { api, ApiError, describe, requireSession } from "/static/session.js";
+import { accepted, apiSender, loadState, refused, saveState, ScanQueue } from "/static/scan-queue.js";
+import { attachWedge } from "/static/scanner.js";
+import { classify, ScanError } from "/static/gs1.js";
+import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
+
+const session = await requireSession(["driver"]);
+const $ = (id) => document.getElementById(id);
+const STATE_KEY = "handoff.route";
+const stopPath = (p) => `/api/v1/floor/routes/${p.route_id}/stops/${p.stop_no}`;
+const sendScans = apiSender((p) => `${stopPath(p)}/scans`, ({ route_id, stop_no, kind, ...rest }) => rest);
+
+/** The proof of delivery: photo first (if any), then the owner's confirmation; a wrong PIN is a refusal. */
+async function sendConfirm(entry) {
+  const p = entry.payload;
+  try {
+    let photoId = null;
+    if (p.photo) {
+      const response = await fetch(`${stopPath(p)}/photo`, { method: "POST", body: p.photo,
+        headers: { "Content-Type": p.photo.type || "image/jpeg", Authorization: `Bearer ${session.token}` } });
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+      photoId = (await response.json()).photo_id;
+    }
+    const proof = await api(`${stopPath(p)}/confirm`, { method: "POST", body: { owner_code: p.owner_code, pin: p.pin,
+      photo_id: photoId, exceptions: p.exceptions, scan_id: entry.id } });
+    return [accepted({ ...proof, kind: "confirm" })];
+  } catch (err) {
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+      return [refused(describe(err), { kind: "confirm", code: err.code, message: describe(err) })];
+    }
+    throw err;
+  }
+}
+
+keepOffline();
+/** Scans go in batches; a confirmation goes alone, after the scans queued before it. */
+function sendHandoff(entries) {
+  if (entries[0].payload.kind === "confirm") return sendConfirm(entries[0]);
+  const end = entries.findIndex((e) => e.payload.kind === "confirm");
+  return sendScans(end < 0 ? entries : entries.slice(0, end));
+}
+
+const queue = new ScanQueue("handoff", sendHandoff);
+showStatus(queue, session);
+signOutButton(queue);
+
+let state = null;   // {route_id, stops: [{stop_no, store_id, store_name, crates: [{sscc, scanned, condition}]}], current}
+let saving = Promise.resolve();
+const stop = () => state?.stops.find((s) => s.stop_no === state.current);
+
+function keep() {
+  const snapshot = structuredClone(state);
+  saving = saving.then(() => saveState(STATE_KEY, snapshot)).catch((err) => say("error", String(err)));
+}
+
+function render() {
+  if (!state) return;
+  $("stop").replaceChildren(...state.stops.map((s) => new Option(`${s.stop_no}. ${s.store_name ?? s.store_id}${s.confirmed ? " ✔" : ""}`, String(s.stop_no))));
+  $("stop").value = String(state.current);
+  const here = stop();
+  $("total").textContent = String(here.crates.length);
+  $("scanned").textContent = String(here.crates.filter((c) => c.scanned).length);
+  $("crates").replaceChildren(...here.crates.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.sscc = c.sscc;
+    item.dataset.condition = c.condition;
+    item.className = !c.scanned ? "" : c.condition === "ok" ? "ok" : "flag";
+    item.textContent = `…${c.sscc.slice(-6)} · ${c.temp_class ?? ""} · ${c.scanned ? t(`floor.handoff.cond.${c.condition}`) : t("floor.handoff.not_scanned")}`;
+    return item;
+  }));
+  $("confirm").classList.toggle("hidden", !!here.confirmed);
+}
+
+async function fetchRoute() {
+  const routes = await api(`/api/v1/floor/routes?date=${$("date").value}`);
+  const list = Array.isArray(routes) ? routes : routes.routes;
+  const mine = list.find((r) => r.driver_id === session.principal.id && r.status !== "done") ?? list[0];
+  if (!mine) { say("info", t("floor.load.no_route")); return; }
+  const stops = [];
+  for (const s of mine.stops) {
+    const detail = await api(`/api/v1/floor/routes/${mine.route_id}/stops/${s.stop_no}`);
+    stops.push({ stop_no: s.stop_no, store_id: s.store_id, store_name: detail.store_name ?? detail.stop?.store_name,
+      confirmed: (detail.status ?? detail.stop?.status) === "delivered",
+      crates: detail.crates.map((c) => ({ sscc: c.sscc, temp_class: c.temp_class, scanned: !!c.scanned, condition: "ok" })) });
+  }
+  state = { route_id: mine.route_id, stops, current: (stops.find((s) => !s.confirmed) ?? stops[0]).stop_no };
+  keep();
+}
+
+function onScan(raw) {
+  if (!state) return;
+  let scan;
+  try { scan = classify(raw); } catch (err) {
+    if (err instanceof ScanError) { say("error", t("floor.check.unknown_code")); return; }
+    throw err;
+  }
+  if (scan.kind !== "crate") { say("error", t("floor.check.not_a_crate")); return; }
+  const crate = stop().crates.find((c) => c.sscc === scan.sscc);
+  if (!crate) { say("error", t("floor.check.not_this_stop")); return; }
+  if (crate.scanned) { say("error", t("floor.check.already")); return; }
+  crate.scanned = true;
+  crate.condition = $("condition").value;
+  $("condition").value = "ok";
+  const snapshot = structuredClone(state);
+  saving = saving.then(() => queue.push({ route_id: state.route_id, stop_no: state.current, code: raw,
+    condition: crate.condition }, STATE_KEY, snapshot));
+  render();
+  say(crate.condition === "ok" ? "ok" : "error", t("floor.handoff.scanned", { n: stop().crates.filter((c) => c.scanned).length, m: stop().crates.length }));
+}
+
+$("confirm").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const here = stop();
+  const exceptions = here.crates.filter((c) => c.scanned && c.condition !== "ok")
+    .map((c) => ({ sscc: c.sscc, kind: c.condition, note: "" }));
+  const payload = { kind: "confirm", route_id: state.route_id, stop_no: here.stop_no, owner_code: $("owner").value.trim(),
+    pin: $("owner-pin").value, exceptions, photo: $("photo").files[0] ?? null };
+  here.confirmed = true;
+  const snapshot = structuredClone(state);
+  saving = saving.then(() => queue.push(payload, STATE_KEY, snapshot));
+  $("owner-pin").value = "";
+  const missing = here.crates.filter((c) => !c.scanned).length;
+  say("done", t("floor.handoff.confirmed", { missing, exceptions: exceptions.length }));
+  const next = state.stops.find((s) => !s.confirmed);
+  if (next) state.current = next.stop_no;
+  render();
+});
+
+queue.addEventListener("refused", (e) => {
+  const result = e.detail.result ?? {};
+  say("error", refusalText(result.code ? result : { message: e.detail.reason }));
+  if (result.kind === "confirm" && state) {
+    const s = state.stops.find((x) => x.stop_no === e.detail.entry.payload.stop_no);
+    if (s) { s.confirmed = false; state.current = s.stop_no; keep(); render(); }
+  }
+});
+$("stop").addEventListener("change", () => { state.current = Number($("stop").value); keep(); render(); });
+attachWedge($("wedge"), onScan);
+state = await loadState(STATE_KEY);
+try { if (!state) await fetchRoute(); } catch (err) { say("error", describe(err)); }
+render();
+document.body.dataset.ready = "1";
