@@ -26,6 +26,7 @@ from drivers.readings import READING_TYPES, Reading
 
 _SEGMENT = re.compile(r"^\{([a-z_]+)\}$")
 _MAX_PAYLOAD = 65536
+_TOPIC_THEN_JSON = re.compile(rb"([^\s{\[\"]+)\s+(?:=\s+)?([{\[].*)", re.DOTALL)
 
 
 def _topic_regex(pattern: str, where: str) -> re.Pattern[str]:
@@ -207,8 +208,9 @@ def decode_payload(mapping: MqttMapping, topic: str | None, payload: bytes,
 
 
 class MqttLineDecoder:
-    """Trace form for `devices decode`: one message per line, `topic<TAB>payload`, a bare
-    payload, or `topic: <topic>` lines that set the topic of the payload lines that follow."""
+    """Trace form for `devices decode`: one message per line, `topic<TAB>payload`,
+    `topic {json}` / `topic = {json}` (log style), a bare payload, or `topic: <topic>` lines that
+    set the topic of the payload lines that follow."""
 
     def __init__(self, mapping: MqttMapping, local_tz: tzinfo | None = None) -> None:
         self.mapping = mapping
@@ -248,6 +250,8 @@ class MqttLineDecoder:
         elif b"\t" in line:
             head, line = line.split(b"\t", 1)
             topic = head.strip().decode("utf-8", "replace")
+        elif m := _TOPIC_THEN_JSON.match(line):  # "topic {json}" or "topic = {json}" as in logs
+            topic, line = m.group(1).decode("utf-8", "replace"), m.group(2)
         try:
             return decode_payload(self.mapping, topic, line, self.local_tz)
         except DecodeError as exc:

@@ -106,8 +106,8 @@ def no_reply_status(family: str) -> PrinterStatus:
 class RequestReplyDecoder:
     """Captured host/printer traffic: a status request, then the printer's one-byte reply.
 
-    Other bytes (print data) are passed over; a reply byte that follows no request cannot be
-    interpreted and is reported.
+    Bytes that pair with no request (print data, or replies captured without their requests,
+    which cannot be interpreted) are gathered and reported once, as one DecodeError.
     """
 
     def __init__(self, requests: Mapping[bytes, Callable[[int], PrinterStatus]]) -> None:
@@ -115,6 +115,13 @@ class RequestReplyDecoder:
         self._longest = max(len(r) for r in requests)
         self._buf = bytearray()
         self._pending: Callable[[int], PrinterStatus] | None = None
+        self._unpaired = bytearray()
+
+    def _report_unpaired(self, out: list[Item]) -> None:
+        if self._unpaired:
+            out.append(DecodeError(f"{len(self._unpaired)} bytes outside any status request/reply",
+                                   bytes(self._unpaired)))
+            self._unpaired.clear()
 
     def feed(self, data: bytes) -> list[Item]:
         self._buf += data
@@ -122,6 +129,7 @@ class RequestReplyDecoder:
         while self._buf:
             matched = next((r for r in self.requests if self._buf.startswith(r)), None)
             if matched is not None:
+                self._report_unpaired(out)
                 self._pending = self.requests[matched]
                 del self._buf[: len(matched)]
                 continue
@@ -134,10 +142,15 @@ class RequestReplyDecoder:
                     out.append(decode(byte))
                 except DecodeError as exc:
                     out.append(exc)
+            else:
+                self._unpaired.append(byte)
+                if len(self._unpaired) >= 256:
+                    self._report_unpaired(out)
         return out
 
     def finish(self) -> list[Item]:
         out: list[Item] = []
+        self._report_unpaired(out)
         if self._pending is not None:
             out.append(DecodeError("status request without a reply (printer silent)", bytes(self._buf)))
         self._buf.clear()

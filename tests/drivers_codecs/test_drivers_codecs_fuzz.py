@@ -19,7 +19,7 @@ from drivers.errors import DecodeError
 from drivers.profiles import list_profiles, load_profile
 from drivers.readings import PrinterStatus, Reading
 
-FUZZ = settings(max_examples=60, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=40, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 PROFILES = list_profiles()
 STREAM_PROFILES = [n for n in PROFILES if load_profile(n).family != "mqtt"]
 MQTT_PROFILES = [n for n in PROFILES if load_profile(n).family == "mqtt"]
