@@ -20,7 +20,8 @@ CONFIG = {
 def test_coldchain_api_configure_alarm_acknowledge_and_report(edge_node: EdgeNode) -> None:
     client, sup = edge_node.client, edge_node.headers(Role.SUPERVISOR)
     assert client.put("/api/v1/coldchain/config", json=CONFIG).status_code == 401
-    assert client.put("/api/v1/coldchain/config", json=CONFIG, headers=edge_node.headers(Role.PICKER)).status_code == 403
+    picker = edge_node.headers(Role.PICKER)
+    assert client.put("/api/v1/coldchain/config", json=CONFIG, headers=picker).status_code == 403
     assert client.put("/api/v1/coldchain/config", json=CONFIG, headers=sup).json() == {
         "assets": 1, "sensors": 1, "sku_bands": 1}
     bad = client.put("/api/v1/coldchain/config", headers=sup,
