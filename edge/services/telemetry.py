@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,20 +54,33 @@ class IngestResult:
     accepted: list[Sample] = field(default_factory=list)
 
 
-def _problem(sample: Sample, received_at: dt.datetime, retention: Retention,
+def _problem(sample: Sample, oldest: dt.datetime, newest: dt.datetime, retention: Retention,
              known: Mapping[str, SensorInfo]) -> str | None:
     if sample.sensor_id not in known:
         return f"unknown or inactive sensor {sample.sensor_id!r}"
     if sample.event_time.tzinfo is None:
         return "event time has no time zone"
-    if sample.event_time > received_at + dt.timedelta(seconds=retention.max_future_s):
+    if sample.event_time > newest:
         return f"event time {sample.event_time.isoformat()} is ahead of the edge clock"
-    if sample.event_time < received_at - dt.timedelta(days=retention.raw_days):
+    if sample.event_time < oldest:
         return f"event time {sample.event_time.isoformat()} is older than raw retention ({retention.raw_days} d)"
     t = sample.temperature_c
     if t is not None and (not math.isfinite(t) or not PLAUSIBLE_C[0] <= t <= PLAUSIBLE_C[1]):
         return f"temperature {t} °C is not plausible"
     return None
+
+
+def _utc_texts() -> Callable[[dt.datetime], str]:
+    """utc_text with a per-batch memo: a poll cycle stamps many sensors with the same time, and
+    isoformat is several times faster than strftime on the hot path (same text, tested)."""
+    memo: dict[dt.datetime, str] = {}
+
+    def text(moment: dt.datetime) -> str:
+        found = memo.get(moment)
+        if found is None:
+            found = memo[moment] = moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:23] + "Z"
+        return found
+    return text
 
 
 def minute_of(text: str) -> str:
@@ -109,9 +122,12 @@ def ingest(store: Store, samples: Sequence[Sample], *, received_at: dt.datetime,
     known = sensors(store) if known is None else known
     result = IngestResult()
     received = utc_text(received_at)
+    oldest = received_at - dt.timedelta(days=retention.raw_days)
+    newest = received_at + dt.timedelta(seconds=retention.max_future_s)
+    text = _utc_texts()
     rows: list[tuple[Any, ...]] = []
     for i, sample in enumerate(samples):
-        why = _problem(sample, received_at, retention, known)
+        why = _problem(sample, oldest, newest, retention, known)
         if why:
             result.rejected.append(Problem(f"samples[{i}]", why))
             continue
@@ -119,7 +135,7 @@ def ingest(store: Store, samples: Sequence[Sample], *, received_at: dt.datetime,
         raw = sample.temperature_c
         calibrated = None if raw is None else raw + known[sample.sensor_id].calibration_offset_c
         door = None if sample.door_open is None else int(sample.door_open)
-        rows.append((sample.sensor_id, utc_text(sample.event_time), received, calibrated, raw,
+        rows.append((sample.sensor_id, text(sample.event_time), received, calibrated, raw,
                      sample.humidity_pct, door))
     if not rows:
         return result

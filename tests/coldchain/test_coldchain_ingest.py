@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.domain.coldchain.bands import Band
 from edge.domain.problems import InputRejected
@@ -13,6 +16,7 @@ from edge.services import telemetry
 from edge.services.coldchain_assets import apply_spec, assets, parse_spec
 from edge.services.telemetry import Retention, Sample
 from edge.store import Store
+from edge.store.db import utc_text
 from tests.coldchain.conftest import T0
 
 
@@ -115,3 +119,10 @@ def test_coldchain_series_and_latest(cold_store: Store) -> None:
     assert len(telemetry.series(cold_store, "CR-1-T", T0, T0 + dt.timedelta(minutes=1), "raw")) == 3
     latest = {r["sensor_id"]: r for r in telemetry.latest(cold_store)}
     assert latest["CR-1-T"]["temperature_c"] == 6.0 and latest["FZ-1-T"]["temperature_c"] is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2200, 1, 1),
+                    timezones=st.sampled_from([dt.UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")])))
+def test_coldchain_fast_time_text_equals_the_store_format(moment: dt.datetime) -> None:
+    assert telemetry._utc_texts()(moment) == utc_text(moment)
