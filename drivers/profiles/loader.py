@@ -10,6 +10,7 @@ override or add a profile without code.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,7 +37,11 @@ _SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_profile_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "firmware_profiles"
+    """The shipped profiles: the `firmware_profiles` package, in a checkout or an installed node alike."""
+    spec = importlib.util.find_spec("firmware_profiles")
+    if spec is None or not spec.submodule_search_locations:
+        raise ProfileError("firmware_profiles", "", "the shipped profiles are not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def profile_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
