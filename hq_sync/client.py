@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -38,7 +39,7 @@ class HqClient:
         secret: str,
         *,
         timeout: float = 10.0,
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
     ):

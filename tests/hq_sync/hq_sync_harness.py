@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -120,17 +121,20 @@ def drafts(ids: range, *, n_stores: int = 5, n_skus: int = 6, salt: int = 0) -> 
 class Hq:
     """A reference HQ process; `admin` calls drive it like HQ's own systems would."""
 
-    def __init__(self, workdir: Path, *, clock_skew: float = 0.0, port: int | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    def __init__(self, workdir: Path, *, clock_skew: float = 0.0, tls: tuple[Path, Path] | None = None):
+        self.port = free_port()
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.db = workdir / "hq.sqlite3"
         self.log = workdir / f"hq-{self.port}.log"
         args = [sys.executable, "-m", "hq_sync.reference_hq.cli", "--db", str(self.db), "--port", str(self.port),
                 "--edge", f"{EDGE_ID}={SECRET}", "--admin-token", ADMIN, "--clock-skew", str(clock_skew),
                 "--allow-faults"]
+        if tls:
+            args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        self.admin = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+        self.admin = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30,
+                                  verify=ssl.create_default_context(cafile=str(tls[0])) if tls else True)
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -139,6 +143,7 @@ class Hq:
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.close()
                 raise RuntimeError(f"reference HQ did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.05)
 
@@ -180,13 +185,14 @@ class Edge:
     hq_url: str
     store: Store = field(init=False)
     agent_runs: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = Store(self.data_dir / "edge.sqlite3")
 
     def env(self, hq_url: str | None = None) -> dict[str, str]:
         return {**os.environ, "HAOLIN_DATA_DIR": str(self.data_dir), "HAOLIN_HQ_URL": hq_url or self.hq_url,
-                "HAOLIN_HQ_EDGE_ID": EDGE_ID, "HAOLIN_HQ_SECRET": SECRET}
+                "HAOLIN_HQ_EDGE_ID": EDGE_ID, "HAOLIN_HQ_SECRET": SECRET, **self.extra_env}
 
     def start_agent(self, *extra: str, hq_url: str | None = None) -> tuple[AgentProcess, Path]:
         """Fork an agent process (`haolin-edge sync run` with short test timings)."""
