@@ -71,3 +71,37 @@ def events(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
 
 def outbox(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
     return node.store.query("SELECT * FROM outbox WHERE kind = ? ORDER BY seq", (kind,))
+
+
+def set_fleet(node: EdgeNode) -> None:
+    from edge.services.floor.fleet import demo_fleet
+
+    r = node.client.put(f"{API}/fleet", json=demo_fleet().model_dump(), headers=node.headers(Role.SUPERVISOR))
+    assert r.status_code == 200, r.text
+
+
+def plan_routes(node: EdgeNode) -> dict[str, Any]:
+    set_fleet(node)
+    r = node.client.post(f"{API}/routes/plan", json={"delivery_date": str(node.delivery_date), "time_limit_s": 1.0},
+                         headers=node.headers(Role.SUPERVISOR))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def sort_everything(node: EdgeNode, close: bool = True) -> None:
+    """Every SKU to every store's crates at one put wall, then every crate closed."""
+    date = str(node.delivery_date)
+    headers = node.headers(Role.SORTER)
+    plan = node.client.get(f"{API}/sort/plan", params={"date": date}, headers=headers).json()
+    for sku in plan["skus"]:
+        shown = node.client.post(f"{API}/sort/scans", json=new_scan(sku["gtin"], delivery_date=date),
+                                 headers=headers).json()
+        if not shown["ok"]:
+            continue
+        crates = [new_scan(p["sscc"], delivery_date=date) for p in shown["puts"]]
+        out = node.client.post(f"{API}/sort/scans/batch", json={"scans": crates}, headers=headers).json()
+        assert out["refused"] == 0, out["results"][:2]
+    if close:
+        for crate in node.store.query("SELECT sscc FROM crates WHERE status = 'open' AND units > 0"):
+            r = node.client.post(f"{API}/crates/{crate['sscc']}/close", headers=headers)
+            assert r.status_code == 200, r.text

@@ -28,10 +28,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "nothing_to_put": ("没有可分的数量", "Nothing left to put"),
     "wrong_truck": ("该箱属于车辆线路 {route_id}", "This crate belongs to route {route_id}"),
     "crate_not_closed": ("周转箱未封箱", "The crate is not closed yet"),
+    "not_your_route": ("这不是你的线路（司机 {driver_id}）", "This route is not yours (driver {driver_id})"),
     "route_departed": ("车辆已发车", "The truck has left"),
     "not_this_stop": ("该箱不属于本门店", "This crate is not for this store"),
     "stop_confirmed": ("本门店已签收", "This store has already signed"),
-    "not_delivered_route": ("车辆未发车", "The truck has not left yet"),
+    "not_departed": ("车辆未发车", "The truck has not left yet"),
 }
 
 REFUSALS = frozenset(_TEXTS) - {"ok"}

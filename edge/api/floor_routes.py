@@ -1,0 +1,143 @@
+"""Floor API, delivery side: fleet, delivery routes, loading the trucks, handoff at the stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
+from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
+from edge.domain.auth import Principal, Role
+from edge.services.floor import fleet, handoff, loading, routes
+from edge.services.floor.handoff import Confirmation, HandoffScan
+from edge.services.floor.scanlog import ScanIn
+
+router = APIRouter(prefix="/api/v1/floor", tags=["floor"])
+Supervisor = Annotated[Principal, requires(Role.SUPERVISOR)]
+Driver = Annotated[Principal, requires(Role.DRIVER)]
+DriverOrSupervisor = Annotated[Principal, requires(Role.DRIVER, Role.SUPERVISOR)]
+DateQuery = Annotated[dt.date, Query(description="delivery date")]
+
+
+class PlanRequest(BaseModel):
+    delivery_date: dt.date
+    time_limit_s: float = Field(default=2.0, ge=0.5, le=120)
+
+
+class DriverRequest(BaseModel):
+    driver_id: str = Field(min_length=1, max_length=64)
+
+
+class OverrideRequest(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class LoadBatch(BaseModel):
+    scans: list[ScanIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class HandoffBatch(BaseModel):
+    scans: list[HandoffScan] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+@router.get("/fleet")
+def get_fleet(store: StoreDep, _: Supervisor) -> dict[str, Any]:
+    return fleet.get_fleet(store)
+
+
+@router.put("/fleet")
+def put_fleet(body: fleet.Fleet, store: StoreDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+    with floor_errors():
+        return fleet.put_fleet(store, body, who=who, now=now)
+
+
+@router.post("/routes/plan")
+def plan(body: PlanRequest, store: StoreDep, settings: SettingsDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+    with floor_errors():
+        return routes.plan_routes(store, body.delivery_date, who=who, now=now, zone=settings.zone,
+                                  time_limit_s=body.time_limit_s)
+
+
+@router.get("/routes")
+def list_routes(store: StoreDep, date: DateQuery, who: DriverOrSupervisor) -> list[dict[str, Any]]:
+    return routes.list_routes(store, date, who.subject_id if who.role == Role.DRIVER else None)
+
+
+@router.post("/routes/{route_id}/assign")
+def assign(route_id: str, body: DriverRequest, store: StoreDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+    with floor_errors():
+        return routes.assign_driver(store, route_id, body.driver_id, who=who, now=now)
+
+
+@router.get("/routes/{route_id}/manifest")
+def manifest(route_id: str, store: StoreDep, _: DriverOrSupervisor) -> dict[str, Any]:
+    with floor_errors():
+        return loading.manifest(store, route_id)
+
+
+@router.post("/routes/{route_id}/load-scans")
+def load_scan(route_id: str, scan: ScanIn, request: Request, store: StoreDep, now: NowDep,
+              who: Driver) -> dict[str, Any]:
+    with floor_errors():
+        return localise(loading.load_scan(store, route_id, scan, driver=who, now=now), locale_of(request))
+
+
+@router.post("/routes/{route_id}/load-scans/batch")
+def load_batch(route_id: str, body: LoadBatch, request: Request, store: StoreDep, now: NowDep,
+               who: Driver) -> dict[str, Any]:
+    with floor_errors():
+        routes.route_row(store, route_id)
+        return run_batch(body.scans, lambda s: loading.load_scan(store, route_id, s, driver=who, now=now),
+                         locale_of(request))
+
+
+@router.post("/routes/{route_id}/overrides")
+def override(route_id: str, body: OverrideRequest, store: StoreDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+    with floor_errors():
+        return loading.add_override(store, route_id, body.reason, supervisor=who, now=now)
+
+
+@router.post("/routes/{route_id}/depart")
+def depart(route_id: str, store: StoreDep, now: NowDep, who: DriverOrSupervisor) -> dict[str, Any]:
+    with floor_errors():
+        return loading.depart(store, route_id, who=who, now=now)
+
+
+@router.get("/routes/{route_id}/stops/{stop_no}")
+def stop(route_id: str, stop_no: int, store: StoreDep, _: DriverOrSupervisor) -> dict[str, Any]:
+    with floor_errors():
+        return handoff.stop_view(store, route_id, stop_no)
+
+
+@router.post("/routes/{route_id}/stops/{stop_no}/scans")
+def handoff_scan(route_id: str, stop_no: int, scan: HandoffScan, request: Request, store: StoreDep, now: NowDep,
+                 who: Driver) -> dict[str, Any]:
+    with floor_errors():
+        return localise(handoff.handoff_scan(store, route_id, stop_no, scan, driver=who, now=now), locale_of(request))
+
+
+@router.post("/routes/{route_id}/stops/{stop_no}/scans/batch")
+def handoff_batch(route_id: str, stop_no: int, body: HandoffBatch, request: Request, store: StoreDep, now: NowDep,
+                  who: Driver) -> dict[str, Any]:
+    with floor_errors():
+        handoff.stop_view(store, route_id, stop_no)
+        return run_batch(body.scans, lambda s: handoff.handoff_scan(store, route_id, stop_no, s, driver=who, now=now),
+                         locale_of(request))
+
+
+@router.post("/routes/{route_id}/stops/{stop_no}/photo")
+async def photo(route_id: str, stop_no: int, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep,
+                who: Driver) -> dict[str, Any]:
+    body = await request.body()
+    with floor_errors():
+        return handoff.save_photo(store, settings.data_dir, route_id, stop_no, body, driver=who, now=now)
+
+
+@router.post("/routes/{route_id}/stops/{stop_no}/confirm")
+def confirm(route_id: str, stop_no: int, body: Confirmation, store: StoreDep, settings: SettingsDep, now: NowDep,
+            who: Driver) -> dict[str, Any]:
+    with floor_errors():
+        return handoff.confirm(store, settings.data_dir, route_id, stop_no, body, driver=who, now=now)

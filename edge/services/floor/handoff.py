@@ -1,0 +1,199 @@
+"""Handoff at the store: the driver scans each crate, the store owner signs with a PIN (and a
+photo), missing, damaged and warm crates become exceptions, and the proof of delivery goes to HQ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from edge.domain.auth import Principal, Role
+from edge.domain.floor.codes import classify
+from edge.services import auth
+from edge.services.floor import scanlog
+from edge.services.floor.crates import crate_scan
+from edge.services.floor.errors import FloorError, Forbidden, NotFound
+from edge.services.floor.scanlog import ScanIn
+from edge.store import Store
+from edge.store.db import Write
+
+MAX_PHOTO = 5 * 1024 * 1024
+_IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+class HandoffScan(ScanIn):
+    condition: Literal["ok", "damaged", "warm"] = "ok"
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ExceptionIn(BaseModel):
+    sscc: str = Field(min_length=18, max_length=18, pattern=r"^\d{18}$")
+    kind: Literal["damaged", "warm", "missing"]
+    note: str = Field(default="", max_length=200)
+
+
+class Confirmation(BaseModel):
+    owner_code: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=16)
+    exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=200)
+
+
+def _stop(conn: Any, route_id: str, stop_no: int) -> Any:
+    row = conn.execute("SELECT s.*, r.status AS route_status, r.delivery_date, r.driver_id FROM route_stops s"
+                       " JOIN routes r USING (route_id) WHERE s.route_id = ? AND s.stop_no = ?",
+                       (route_id, stop_no)).fetchone()
+    if row is None:
+        raise NotFound("no_stop", f"route {route_id} has no stop {stop_no}")
+    return row
+
+
+def stop_view(store: Store, route_id: str, stop_no: int) -> dict[str, Any]:
+    stop = dict(_stop(store.conn, route_id, stop_no))
+    stop["crates"] = store.query(
+        "SELECT sscc, temp_class, crate_no, status, delivered_at IS NOT NULL AS scanned FROM crates"
+        " WHERE route_id = ? AND stop_no = ? ORDER BY temp_class, crate_no", (route_id, stop_no))
+    for c in stop["crates"]:
+        c["scanned"] = bool(c["scanned"])
+    stop["exceptions"] = store.query(
+        "SELECT * FROM floor_exceptions WHERE subject IN (SELECT sscc FROM crates WHERE route_id = ? AND stop_no = ?)"
+        " AND kind IN ('missing', 'damaged', 'warm') ORDER BY exception_id", (route_id, stop_no))
+    return stop
+
+
+def _exception(w: Write, day: str, kind: str, sscc: str, detail: str) -> None:
+    w.conn.execute("INSERT INTO floor_exceptions (delivery_date, kind, subject, detail, actor, created_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?)", (day, kind, sscc, detail, w.actor, w.now_text))
+    w.emit("floor.exception", sscc, {"kind": kind, "detail": detail})
+
+
+def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *, driver: Principal,
+                 now: dt.datetime) -> dict[str, Any]:
+    device = scan.device_id or driver.device_id
+    with store.write(driver.actor, now, device) as w:
+        previous = scanlog.replay(w, scan.scan_id)
+        if previous is not None:
+            return previous
+        stop = _stop(w.conn, route_id, stop_no)
+        code = classify(scan.code)
+        crate = w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (code.sscc,)).fetchone() if code.sscc else None
+        at = scanlog.scanned_time(scan, now)
+        if stop["driver_id"] not in (None, driver.subject_id):
+            answer = scanlog.outcome(scan, "not_your_route", {"driver_id": stop["driver_id"]})
+        elif stop["route_status"] not in ("departed", "done"):
+            answer = scanlog.outcome(scan, "not_departed", {})
+        elif stop["status"] == "delivered":
+            answer = scanlog.outcome(scan, "stop_confirmed", {})
+        elif crate is None:
+            answer = scanlog.outcome(scan, "unknown_code", {"reason": code.reason or "not one of our crates"})
+        elif crate["route_id"] != route_id or crate["stop_no"] != stop_no:
+            answer = scanlog.outcome(scan, "not_this_stop", {}, sscc=crate["sscc"], store_id=crate["store_id"])
+        else:
+            if crate["delivered_at"] is None:
+                status = "damaged" if scan.condition == "damaged" else "delivered"
+                w.conn.execute("UPDATE crates SET status = ?, delivered_at = ? WHERE sscc = ?",
+                               (status, w.now_text, crate["sscc"]))
+                crate_scan(w, crate["sscc"], "delivered", at=at, route_id=route_id)
+                w.emit("floor.crate_delivered", crate["sscc"],
+                       {"route_id": route_id, "stop_no": stop_no, "store_id": crate["store_id"],
+                        "condition": scan.condition}, occurred_at=at)
+                if scan.condition != "ok":
+                    _exception(w, stop["delivery_date"], scan.condition, crate["sscc"],
+                               scan.note or f"{scan.condition} at handoff to {crate['store_id']}")
+            answer = scanlog.outcome(scan, "ok", {}, sscc=crate["sscc"], condition=scan.condition,
+                                     left=w.conn.execute("SELECT COUNT(*) FROM crates WHERE route_id = ? AND"
+                                                         " stop_no = ? AND delivered_at IS NULL",
+                                                         (route_id, stop_no)).fetchone()[0])
+        return scanlog.record(w, "handoff", f"{route_id}/{stop_no}", scan, answer)
+
+
+def save_photo(store: Store, data_dir: Path, route_id: str, stop_no: int, body: bytes, *, driver: Principal,
+               now: dt.datetime) -> dict[str, Any]:
+    """Keep the store owner's photo under the data dir; the latest one goes with the proof."""
+    _stop(store.conn, route_id, stop_no)
+    if not body or len(body) > MAX_PHOTO:
+        raise FloorError("bad_photo", f"a photo is 1 byte to {MAX_PHOTO} bytes, got {len(body)}")
+    ext = next((e for magic, e in _IMAGE_MAGIC.items() if body.startswith(magic)), None)
+    if ext is None:
+        raise FloorError("bad_photo", "the photo must be a JPEG or PNG image")
+    digest = hashlib.sha256(body).hexdigest()
+    folder = data_dir / "photos" / route_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"stop{stop_no:02d}-{digest[:16]}.{ext}"
+    path.write_bytes(body)
+    with store.write(driver.actor, now, driver.device_id) as w:
+        w.conn.execute("UPDATE route_stops SET photo_path = ? WHERE route_id = ? AND stop_no = ?",
+                       (str(path.relative_to(data_dir)), route_id, stop_no))
+        w.emit("floor.handoff_photo", f"{route_id}/{stop_no}", {"sha256": digest, "bytes": len(body)}, to_hq=False)
+    return {"photo_id": digest, "bytes": len(body)}
+
+
+def _owner(store: Store, code: str, pin: str, store_id: str, now: dt.datetime) -> str:
+    """Check the owner's PIN with sign-in's own rules (lock-out after wrong PINs); keep no session."""
+    signed = auth.sign_in(store, code, pin, now=now, lifetime=dt.timedelta(seconds=1))
+    auth.sign_out(store, signed.token, now)
+    if signed.principal.role != Role.STORE_OWNER or signed.principal.store_id != store_id:
+        raise Forbidden("not_the_owner", f"{code} is not the owner of store {store_id}")
+    return signed.principal.subject_id
+
+
+def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Confirmation, *, driver: Principal,
+            now: dt.datetime) -> dict[str, Any]:
+    """The owner signs for the stop: unscanned crates are missing; the proof of delivery goes to HQ."""
+    stop = _stop(store.conn, route_id, stop_no)
+    if stop["status"] == "delivered":
+        return _proof(store, data_dir, route_id, stop_no)
+    if stop["route_status"] not in ("departed", "done"):
+        raise FloorError("not_departed", f"route {route_id} has not left yet")
+    owner = _owner(store, body.owner_code, body.pin, stop["store_id"], now)
+    with store.write(driver.actor, now, driver.device_id) as w:
+        ours = {r[0]: r[1] for r in w.conn.execute("SELECT sscc, status FROM crates WHERE route_id = ? AND stop_no = ?",
+                                                   (route_id, stop_no))}
+        for ex in body.exceptions:
+            if ex.sscc not in ours:
+                raise FloorError("not_this_stop", f"crate {ex.sscc} is not for this stop")
+            if ex.kind != "warm":
+                w.conn.execute("UPDATE crates SET status = ? WHERE sscc = ?", (ex.kind, ex.sscc))
+            _exception(w, stop["delivery_date"], ex.kind, ex.sscc, ex.note or f"{ex.kind}, reported at handoff")
+        declared = {ex.sscc for ex in body.exceptions if ex.kind == "missing"}
+        for sscc in w.conn.execute("SELECT sscc FROM crates WHERE route_id = ? AND stop_no = ? AND delivered_at IS"
+                                   " NULL AND status NOT IN ('missing')", (route_id, stop_no)).fetchall():
+            if sscc[0] not in declared:
+                w.conn.execute("UPDATE crates SET status = 'missing' WHERE sscc = ?", (sscc[0],))
+                _exception(w, stop["delivery_date"], "missing", sscc[0], "not scanned at handoff")
+        w.conn.execute("UPDATE route_stops SET status = 'delivered', confirmed_by = ?, confirmed_at = ?"
+                       " WHERE route_id = ? AND stop_no = ?", (owner, w.now_text, route_id, stop_no))
+        w.conn.execute("UPDATE orders SET status = 'delivered', updated_at = ? WHERE delivery_date = ? AND store_id = ?"
+                       " AND status != 'cancelled'", (w.now_text, stop["delivery_date"], stop["store_id"]))
+        if not w.conn.execute("SELECT 1 FROM route_stops WHERE route_id = ? AND status = 'pending'",
+                              (route_id,)).fetchone():
+            w.conn.execute("UPDATE routes SET status = 'done' WHERE route_id = ?", (route_id,))
+        proof = _proof_of(w.conn, data_dir, route_id, stop_no)
+        w.emit("delivery.proof", f"{route_id}/{stop_no}", proof)
+    return proof
+
+
+def _proof_of(conn: Any, data_dir: Path, route_id: str, stop_no: int) -> dict[str, Any]:
+    stop = _stop(conn, route_id, stop_no)
+    crates = [dict(r) for r in conn.execute("SELECT sscc, temp_class, status, delivered_at FROM crates WHERE"
+                                            " route_id = ? AND stop_no = ? ORDER BY temp_class, crate_no",
+                                            (route_id, stop_no))]
+    photo = None
+    if stop["photo_path"]:
+        photo = hashlib.sha256((data_dir / stop["photo_path"]).read_bytes()).hexdigest()
+    exceptions = [dict(r) for r in conn.execute(
+        "SELECT kind, subject AS sscc, detail FROM floor_exceptions WHERE kind IN ('missing', 'damaged', 'warm')"
+        " AND subject IN (SELECT sscc FROM crates WHERE route_id = ? AND stop_no = ?) ORDER BY exception_id",
+        (route_id, stop_no))]
+    return {"route_id": route_id, "stop_no": stop_no, "store_id": stop["store_id"],
+            "delivery_date": stop["delivery_date"], "confirmed_by": stop["confirmed_by"],
+            "confirmed_at": stop["confirmed_at"], "photo_sha256": photo,
+            "delivered": [c["sscc"] for c in crates if c["status"] in ("delivered", "damaged")],
+            "crates": crates, "exceptions": exceptions}
+
+
+def _proof(store: Store, data_dir: Path, route_id: str, stop_no: int) -> dict[str, Any]:
+    return _proof_of(store.conn, data_dir, route_id, stop_no)
