@@ -42,8 +42,8 @@ def test_location_then_items_count_up_and_finish_the_stop(edge_node: EdgeNode) -
         answer = pick(edge_node, tour, stop["gtin"])
         assert answer["ok"] and answer["picked_qty"] == n
     assert answer["stop_done"] and answer["current_stop"] == tour["stops"][1]["stop_no"]
-    over = pick(edge_node, tour, stop["gtin"])  # the next stop is current now: location first
-    assert over["code"] == "location_first"
+    over = pick(edge_node, tour, stop["gtin"])  # one more than asked: refused, nothing counted
+    assert over["code"] == "over_quantity" and over["params"]["quantity"] == stop["quantity"]
     line = edge_node.store.query("SELECT * FROM tour_lines WHERE tour_id = ? AND stop_no = 1", (tour["tour_id"],))[0]
     assert line["picked_qty"] == stop["quantity"] and line["status"] == "done"
     assert len(outbox(edge_node, "floor.pick")) == stop["quantity"] + 1
@@ -201,3 +201,38 @@ def test_drop_needs_a_finished_tour_and_a_station(edge_node: EdgeNode) -> None:
     assert dropped["ok"] and dropped["dropped"]
     row = edge_node.store.query("SELECT status, drop_station FROM tours WHERE tour_id = ?", (tour["tour_id"],))[0]
     assert row == {"status": "dropped", "drop_station": "SORT-2"}
+
+
+def test_variable_weight_counts_grams_from_ai_310x_capped_at_the_request(edge_node: EdgeNode) -> None:
+    build_wave(edge_node)
+    tour = take_tour(edge_node)
+    stop = tour["stops"][0]
+    with edge_node.store.write("test", edge_node.clock()) as w:  # this SKU is sold by weight: 2 kg asked
+        w.conn.execute("INSERT INTO variable_weight_skus (sku_id) VALUES (?)", (stop["sku_id"],))
+        w.conn.execute("UPDATE tour_lines SET quantity = 2000 WHERE tour_id = ? AND stop_no = 1", (tour["tour_id"],))
+    view = edge_node.client.get(f"{API}/tours/{tour['tour_id']}", headers=edge_node.headers(Role.PICKER)).json()
+    assert view["stops"][0]["variable_weight"] and view["stops"][0]["quantity"] == 2000
+    pick(edge_node, tour, stop["location_code"])
+    assert pick(edge_node, tour, stop["gtin"])["code"] == "unknown_code"  # no weight on a plain EAN
+    first = pick(edge_node, tour, f"01{stop['gtin']}3103001250\x1d10{stop['lot']}")  # 1.250 kg
+    assert first["ok"] and first["added"] == 1250 and first["picked_qty"] == 1250
+    second = pick(edge_node, tour, f"]C101{stop['gtin']}3102000975")  # 9.75 kg / 10 = 0.975 kg
+    assert second["ok"] and second["capped"] and second["added"] == 750 and second["picked_qty"] == 2000
+    assert second["stop_done"]
+    third = pick(edge_node, tour, f"]C101{stop['gtin']}3103000500")
+    assert third["code"] == "over_quantity" and third["params"]["quantity"] == 2000
+
+
+def test_bad_request_bodies_and_unknown_tours_answer_clearly(edge_node: EdgeNode) -> None:
+    build_wave(edge_node)
+    tour = take_tour(edge_node)
+    url, headers = f"{API}/tours/{tour['tour_id']}/scans", edge_node.headers(Role.PICKER)
+    bad = edge_node.client.post(url, json={"scan_id": "x", "seq": -1, "tour_version": 0}, headers=headers)
+    assert bad.status_code == 422
+    assert {p["path"] for p in bad.json()["problems"]} >= {"scan_id", "seq", "tour_version"}
+    assert edge_node.client.post(url, content=b"\xff\x00", headers=headers).status_code == 422
+    missing = edge_node.client.post(f"{API}/tours/T19990101-001/scans", json=new_scan("A01-01-1", tour_version=1),
+                                    headers=headers)
+    assert missing.status_code == 404 and missing.json()["detail"]["code"] == "no_tour"
+    too_many = {"scans": [new_scan("A01-01-1", tour_version=1)] * 501}
+    assert edge_node.client.post(f"{url}/batch", json=too_many, headers=headers).status_code == 422

@@ -40,8 +40,12 @@ class PickDecision:
         return self.code == "ok"
 
 
-def judge_scan(stop: StopState, scanned: Scanned) -> PickDecision:
-    """The decision for one scan against the current stop (ownership and versions are checked before)."""
+def judge_scan(stop: StopState, scanned: Scanned, finished: StopState | None = None) -> PickDecision:
+    """The decision for one scan against the current stop (ownership and versions are checked before).
+
+    `finished` is the stop completed just before: one more of its item means the picker is
+    taking more than asked, which deserves that message rather than "scan the next location".
+    """
     if scanned.kind == "location":
         if scanned.text != stop.location_code:
             return PickDecision("wrong_location", {"expected": stop.location_code, "got": scanned.text})
@@ -49,6 +53,8 @@ def judge_scan(stop: StopState, scanned: Scanned) -> PickDecision:
     if scanned.kind != "item" or scanned.gtin is None:
         reason = scanned.reason or f"a {scanned.kind} code is not a pick"
         return PickDecision("unknown_code", {"reason": reason})
+    if finished is not None and scanned.gtin == finished.gtin and (not stop.at_location or scanned.gtin != stop.gtin):
+        return PickDecision("over_quantity", {"quantity": finished.quantity, "stop_no": finished.stop_no})
     if not stop.at_location:
         return PickDecision("location_first", {"expected": stop.location_code})
     if scanned.gtin != stop.gtin:

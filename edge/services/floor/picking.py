@@ -94,7 +94,9 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
         w.emit("floor.short_pick", tour_id, detail, occurred_at=scanned_at)
         done = _finish_if_done(w, tour_id)
         return "ok", {}, {"stop_no": current.stop_no, "stop_done": True, "tour_done": done}
-    decision = judge_scan(current, classify(scan.code))
+    before = [s for s, status in stops if s.stop_no < current.stop_no]
+    finished = before[-1] if before and before[-1].picked_qty >= before[-1].quantity else None
+    decision = judge_scan(current, classify(scan.code), finished)
     if not decision.ok:
         return decision.code, decision.params, {"stop_no": current.stop_no}
     picked = current.picked_qty + decision.added
