@@ -16,6 +16,7 @@ from edge import sync_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
+from edge.services.device_status import load_statuses
 from edge.settings import Settings, load_settings
 from edge.store import Store
 from hq_sync.protocol import OrderBatch
@@ -166,6 +167,20 @@ def add_machine(ctx: typer.Context, machine_id: str, name: str,
     """Register HQ or a device; prints its token once (it is stored only as a hash)."""
     token = auth.add_machine(_store(ctx), machine_id=machine_id, kind=kind, name=name, now=_now())
     typer.echo(token)
+
+
+@drivers_cli.app.command("list")
+def list_devices(ctx: typer.Context) -> None:
+    """Configured devices with live status and counters, as the running node last saw them."""
+    statuses = load_statuses(_store(ctx), _now())
+    if not statuses:
+        typer.echo("no device status yet: is the node running with a site_config?", err=True)
+    for row in statuses:
+        state = f"{row['state']} (stale: the node is not running)" if row["stale"] else row["state"]
+        reason = f" — {row['reason']}" if row["reason"] else ""
+        typer.echo(f"{row['device_id']:<16} {row['kind']:<14} {row['profile'] or '-':<26} {state}{reason}"
+                   f"  frames={row['frames']} errors={row['errors']} reconnects={row['reconnects']}"
+                   f"  {row['link']}")
 
 
 @app.command("migrate")

@@ -25,6 +25,7 @@ from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
 from edge.services import telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
 from edge.services.coldchain_assets import SensorInfo, apply_spec, parse_spec, sensors_from_site
+from edge.services.device_status import save_statuses
 from edge.services.telemetry import Retention, Sample
 from edge.store import Store
 
@@ -88,11 +89,13 @@ class DeviceRuntime:
         self._index()
         self._readings = self.supervisor.subscribe(maxsize=50_000)
         await self.supervisor.start()
+        await asyncio.to_thread(save_statuses, self.store, self.supervisor.status(), self.clock())
         self._tasks = [asyncio.create_task(self._ingest_loop(), name="coldchain:ingest"),
                        asyncio.create_task(self._tick_loop(), name="coldchain:tick")]
 
     async def stop(self) -> None:
         await self.supervisor.stop()
+        await asyncio.to_thread(save_statuses, self.store, self.supervisor.status(), self.clock())
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -169,6 +172,7 @@ class DeviceRuntime:
         self.monitor.reload(now)
         self._index()
         self.stats.alarm_changes += len(self.monitor.tick(now))
+        save_statuses(self.store, self.supervisor.status(), now)
         if self._last_retention is None or now - self._last_retention >= self.retention_every:
             telemetry.enforce_retention(self.store, now, self.retention)
             self._last_retention = now
