@@ -50,7 +50,7 @@ def free_port() -> int:
 def start_hq(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hq_sync.reference_hq.cli", "--db", str(workdir / "hq.sqlite3"),
+        [sys.executable, "-m", "hq_sync.reference_hq.cli", "serve", "--db", str(workdir / "hq.sqlite3"),
          "--port", str(port), "--edge", f"{EDGE}={SECRET}", "--admin-token", ADMIN],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

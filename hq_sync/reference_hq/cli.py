@@ -13,6 +13,11 @@ from hq_sync.reference_hq.app import create_app
 app = typer.Typer(help="The reference HQ: HQ's side of the sync protocol.", no_args_is_help=True)
 
 
+@app.callback()
+def main() -> None:
+    """The reference HQ: HQ's side of the sync protocol, beside the edge for the demo and the tests."""
+
+
 def parse_edges(values: list[str]) -> dict[str, str]:
     """`edge-id=secret` pairs -> {edge id: secret}, refusing malformed ones by position."""
     edges = {}

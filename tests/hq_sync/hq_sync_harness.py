@@ -126,9 +126,9 @@ class Hq:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.db = workdir / "hq.sqlite3"
         self.log = workdir / f"hq-{self.port}.log"
-        args = [sys.executable, "-m", "hq_sync.reference_hq.cli", "--db", str(self.db), "--port", str(self.port),
-                "--edge", f"{EDGE_ID}={SECRET}", "--admin-token", ADMIN, "--clock-skew", str(clock_skew),
-                "--allow-faults"]
+        args = [sys.executable, "-m", "hq_sync.reference_hq.cli", "serve", "--db", str(self.db),
+                "--port", str(self.port), "--edge", f"{EDGE_ID}={SECRET}", "--admin-token", ADMIN,
+                "--clock-skew", str(clock_skew), "--allow-faults"]
         if tls:
             args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
         with self.log.open("wb") as out:
