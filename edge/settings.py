@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from edge.services.uplink_config import UplinkSettings
+
 CONFIG_FILE_VARIABLE = "HAOLIN_CONFIG"
 _config_file: ContextVar[Path | None] = ContextVar("haolin_config_file", default=None)
 
@@ -42,6 +44,7 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = None
     session_minutes: int = Field(default=12 * 60, ge=1, description="PDA shift-length sessions")
     site_config: Path | None = Field(default=None, description="device instances (YAML)")
+    uplink: UplinkSettings = Field(default_factory=UplinkSettings, description="HQ's MQTT uplink ([uplink])")
 
     @field_validator("time_zone")
     @classmethod

@@ -18,7 +18,7 @@ class UplinkSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
+    enabled: bool = Field(default=False, description="on once HQ's broker is configured")
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
     client_id: str | None = Field(default=None, description="default: haolin-uplink-<edge id>; must be stable")

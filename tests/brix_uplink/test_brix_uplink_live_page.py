@@ -1,0 +1,74 @@
+"""The live Brix page in Chromium: a reading the simulated meter sends shows within 1 s, judged
+against the SKU's spec; after the stream is cut the page reconnects by itself and catches up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from edge.demo import DEMO_PIN
+from tests.brix_uplink.live_brix_harness import METER, LiveBrixEdge, live_brix_edge
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[LiveBrixEdge]:
+    with live_brix_edge(tmp_path) as node:
+        yield node
+
+
+@pytest.fixture
+def owner_page(browser: Browser, edge: LiveBrixEdge) -> Iterator[Page]:
+    context = browser.new_context()
+    answer = context.request.post(f"{edge.url}/api/v1/auth/sign-in", data={"code": "O0001", "pin": DEMO_PIN})
+    assert answer.ok, answer.text()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shown_value(page: Page) -> str:
+    return str(page.text_content("#brix-value"))
+
+
+@pytest.mark.browser
+def test_live_page_shows_a_new_reading_within_a_second(owner_page: Page, edge: LiveBrixEdge) -> None:
+    spec = edge.store.query("SELECT brix_min, brix_max FROM skus WHERE sku_id = ?", (edge.sku_id,))[0]
+    page = owner_page
+    page.goto(f"{edge.url}/brix?sku={edge.sku_id}&device={METER}&lang=en")
+    page.wait_for_function("document.getElementById('brix-value').textContent === '10.0'", timeout=10_000)
+    assert page.text_content("#brix-status") == "live"
+
+    high = round(spec["brix_max"] + 3.3, 1)
+    started = time.monotonic()
+    edge.meter.send(high, 21.5)
+    page.wait_for_function(f"document.getElementById('brix-value').textContent === '{high:.1f}'", timeout=1000,
+                           polling="raf")
+    assert time.monotonic() - started < 1.0
+    assert page.text_content("#brix-temp") == "21.5 °C"
+    assert page.text_content("#brix-verdict") == "HIGH"
+    assert "high" in str(page.get_attribute("#brix-verdict", "class"))
+
+    inside = round((spec["brix_min"] + spec["brix_max"]) / 2 + 0.04, 1) + 0.2
+    edge.meter.send(inside)
+    page.wait_for_function(f"document.getElementById('brix-value').textContent === '{inside:.1f}'", timeout=1000)
+    assert page.text_content("#brix-verdict") == "PASS"
+    assert len(str(page.get_attribute("#brix-line", "points")).split()) >= 3, "the chart shows recent readings"
+    stored = edge.store.query("SELECT brix FROM brix_readings WHERE device_id = ? ORDER BY reading_id", (METER,))
+    assert high in [r["brix"] for r in stored]
+
+
+@pytest.mark.browser
+def test_overlay_mode_hides_the_chrome_and_a_signed_out_page_says_so(browser: Browser, edge: LiveBrixEdge) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{edge.url}/brix?overlay=1&lang=en")
+    assert "overlay" in str(page.get_attribute("body", "class"))
+    assert not page.is_visible(".brix-pick")
+    page.goto(f"{edge.url}/brix?lang=en")
+    page.wait_for_function("document.getElementById('brix-status').textContent.startsWith('Sign in')",
+                           timeout=5000)
+    context.close()
