@@ -25,6 +25,7 @@ from hq_sync.reference_hq.coldchain.summary import (
 )
 
 WINDOW = dt.timedelta(hours=24)
+At = Annotated[dt.datetime | None, Query(description="end of the 24-hour window (default: now)")]
 CHART_W, CHART_H = 480, 120
 
 
@@ -142,7 +143,6 @@ def coldchain_router(db: ColdChainDb, admin_token: str) -> APIRouter:
             raise HTTPException(401, "HQ's cold-chain dashboard needs the admin token")
 
     router = APIRouter(prefix="/coldchain", dependencies=[Depends(admin)], tags=["coldchain"])
-    At = Annotated[dt.datetime | None, Query(description="end of the 24-hour window (default: now)")]
 
     def window_end(at: dt.datetime | None) -> dt.datetime:
         if at is None:
