@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from edge.api import aggregation, auth, coldchain, devices, floor, floor_pages, floor_routes, floor_sort, orders, pages
+from edge.api import (
+    aggregation,
+    auth,
+    coldchain,
+    devices,
+    floor,
+    floor_pages,
+    floor_routes,
+    floor_sort,
+    orders,
+    pages,
+    sync,
+)
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
 from edge.services.device_runtime import lifespan
@@ -25,7 +37,9 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     def health() -> dict[str, str]:
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
-    for module in (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, pages):
+    routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, sync,
+               pages)
+    for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)
     return app

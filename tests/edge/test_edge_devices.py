@@ -40,3 +40,11 @@ def test_a_snapshot_the_node_stopped_refreshing_is_marked_stale(edge_node: EdgeN
     edge_node.clock.advance(minutes=5)
     stale = edge_node.client.get("/api/v1/devices", headers=edge_node.headers(Role.SUPERVISOR)).json()
     assert [d["stale"] for d in stale] == [True, True]
+
+
+def test_sync_status_and_exceptions_are_visible_to_the_supervisor(edge_node: EdgeNode) -> None:
+    headers = edge_node.headers(Role.SUPERVISOR)
+    status = edge_node.client.get("/api/v1/sync/status", headers=headers).json()
+    assert status["queue_depth"] == edge_node.store.scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL")
+    assert edge_node.client.get("/api/v1/sync/exceptions", headers=headers).json() == []
+    assert edge_node.client.post("/api/v1/sync/exceptions/99/resolve", headers=headers).status_code == 404
