@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from drivers.codecs.line import LineSpec
@@ -27,7 +28,17 @@ def profile_frames(profile: Profile) -> list[bytes]:
         return raw
     decoder = profile.make_decoder()
     readings = [r for frame in raw for r in decoder.feed(frame) if isinstance(r, Reading)]
-    return [spec.encode(r) for r in readings] or raw
+    return [frame for frame in map(_encode_or_none(spec), readings) if frame is not None] or raw
+
+
+def _encode_or_none(spec: LineSpec) -> Callable[[Reading], bytes | None]:
+    """A sample the emit template cannot express (say, a missing temperature) is left out, not fatal."""
+    def encode(reading: Reading) -> bytes | None:
+        try:
+            return spec.encode(reading)
+        except (TypeError, ValueError, KeyError):
+            return None
+    return encode
 
 
 class LineDeviceSim:
