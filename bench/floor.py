@@ -1,0 +1,254 @@
+"""Scan ingest on the floor: 200 simulated PDAs sending pick scans to one edge process.
+
+The edge runs as it does in production: the real app under uvicorn on loopback, in its own
+process, over a demo database (200 stores, 5,000 orders, a wave of tours). Each PDA is an
+httpx async client with its own connection and its own signed-in picker; it sends its tour's
+scans in order (location, then one scan per unit), one request per scan, at a fixed rate with
+the PDAs' phases spread evenly, so the offered load is 200 scans/s. Latency is measured from
+the moment a scan was due to its answer (a late send counts against us). A second phase lets
+every PDA send back to back to find the saturation throughput.
+
+The ceiling is a bare ASGI endpoint under the same uvicorn settings, driven by the same clients
+in the same run: it reads the body and answers a fixed JSON, with no auth, no SQLite, no rules.
+
+One JSON object per line on stdout. `BENCH_SECONDS` sets each phase's length (default 20).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+PDAS = 200
+RATE_PER_PDA = 1.0  # scans per second per PDA: 200 scans/s offered
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+WARMUP = 3.0
+CART_ML = 60_000  # small carts, so there are more tours than PDAs
+TARGET_P99_MS = 50.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------- the two servers (child processes)
+
+async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The ceiling: read the request body, answer a small fixed JSON."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    body = b'{"ok":true,"code":"ok"}'
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def serve(kind: str, data_dir: str, port: int) -> None:
+    import uvicorn
+
+    if kind == "bare":
+        app: Any = bare_app
+    else:
+        from edge.api.app import create_app
+        from edge.settings import Settings
+
+        app = create_app(Settings(data_dir=Path(data_dir)))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def start_server(kind: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(data_dir), str(port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{kind} server did not start on port {port}")
+
+
+# ---------------------------------------------------------------- the day on the floor
+
+def prepare(data_dir: Path) -> list[dict[str, Any]]:
+    """Demo data, a wave of tours, and per PDA: a picker's token and its tour's scans in order."""
+    from edge.demo import DEMO_PIN, DemoSize, load_demo
+    from edge.domain.auth import Principal, Role
+    from edge.services import auth
+    from edge.services.floor import tours
+    from edge.settings import Settings
+    from edge.store import Store
+
+    settings = Settings(data_dir=data_dir)
+    store = Store(settings.database_path)
+    now = dt.datetime.now(dt.UTC)
+    loaded = load_demo(store, settings, now, DemoSize(stores=200, orders=5000, pickers=PDAS))
+    tours.build_wave(store, loaded.delivery_date, actor="bench", now=now, cart_volume_ml=CART_ML)
+    pdas = []
+    for n in range(1, PDAS + 1):
+        signed = auth.sign_in(store, f"P{n:02d}", DEMO_PIN, now=now, lifetime=dt.timedelta(hours=2),
+                              device_id=f"pda-{n:03d}")
+        principal: Principal = signed.principal
+        assert principal.role == Role.PICKER
+        tour = tours.next_tour(store, principal, now)
+        scans = []
+        for stop in tour["stops"]:
+            scans.append(stop["location_code"])
+            scans += [stop["gtin"]] * stop["quantity"]
+        pdas.append({"token": signed.token, "tour_id": tour["tour_id"], "version": tour["version"],
+                     "device": f"pda-{n:03d}", "scans": scans})
+    store.close()
+    return pdas
+
+
+class Pda:
+    def __init__(self, spec: dict[str, Any], base: str, path: str):
+        self.spec = spec
+        self.url = base + path.format(tour_id=spec["tour_id"])
+        self.client = httpx.AsyncClient(headers={"Authorization": f"Bearer {spec['token']}"}, timeout=30.0,
+                                        limits=httpx.Limits(max_connections=1))
+        self.next = 0
+        self.seq = 0
+
+    def body(self) -> dict[str, Any]:
+        scans = self.spec["scans"]
+        code = scans[self.next % len(scans)]
+        self.next += 1
+        self.seq += 1
+        return {"scan_id": str(uuid.uuid4()), "seq": self.seq, "device_id": self.spec["device"],
+                "tour_version": self.spec["version"], "code": code}
+
+    async def send(self) -> bool:
+        r = await self.client.post(self.url, json=self.body())
+        if r.status_code != 200:
+            raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
+        return bool(r.json()["ok"])
+
+
+async def paced(pdas: list[Pda], seconds: float) -> tuple[list[float], int, float]:
+    """Each PDA sends at RATE_PER_PDA, phases spread; latency from when the scan was due."""
+    latencies: list[float] = []
+    t0 = time.perf_counter() + 0.2
+    period = 1.0 / RATE_PER_PDA
+    stop_at = t0 + WARMUP + seconds
+    sent = 0
+
+    async def run(i: int, pda: Pda) -> None:
+        nonlocal sent
+        due = t0 + period * i / len(pdas)
+        while due < stop_at:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await pda.send()
+            if due >= t0 + WARMUP:
+                latencies.append(time.perf_counter() - due)
+                sent += 1
+            due += period
+
+    start = time.perf_counter()
+    await asyncio.gather(*(run(i, p) for i, p in enumerate(pdas)))
+    elapsed = time.perf_counter() - start - WARMUP - 0.2
+    return latencies, sent, elapsed
+
+
+async def flat_out(pdas: list[Pda], seconds: float) -> tuple[list[float], int, float]:
+    """Every PDA sends its next scan as soon as the last is answered: saturation throughput."""
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def run(pda: Pda) -> None:
+        while time.perf_counter() < stop_at:
+            t = time.perf_counter()
+            await pda.send()
+            latencies.append(time.perf_counter() - t)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(run(p) for p in pdas))
+    return latencies, len(latencies), time.perf_counter() - start
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def line(case: str, target: str, latencies: list[float], count: int, elapsed: float, **extra: Any) -> None:
+    print(json.dumps({
+        "bench": "floor_scan_ingest", "case": case, "target": target, "pdas": PDAS, "scans": count,
+        "seconds": round(elapsed, 2), "throughput_per_s": round(count / elapsed, 1),
+        "p50_ms": round(pct(latencies, 0.50), 2), "p90_ms": round(pct(latencies, 0.90), 2),
+        "p99_ms": round(pct(latencies, 0.99), 2), "max_ms": round(max(latencies) * 1000, 2),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2), **extra,
+    }), flush=True)
+
+
+async def drive(kind: str, specs: list[dict[str, Any]], port: int, path: str) -> dict[str, Any]:
+    pdas = [Pda(s, f"http://127.0.0.1:{port}", path) for s in specs]
+    try:
+        lat, n, el = await paced(pdas, SECONDS)
+        line("paced_200_per_s", kind, lat, n, el, offered_per_s=PDAS * RATE_PER_PDA,
+             reference="bare uvicorn endpoint" if kind == "edge" else "ceiling",
+             target_p99_ms=TARGET_P99_MS if kind == "edge" else None)
+        lat2, n2, el2 = await flat_out(pdas, SECONDS / 2)
+        line("saturation", kind, lat2, n2, el2,
+             reference="bare uvicorn endpoint" if kind == "edge" else "ceiling")
+        return {"p99": pct(lat, 0.99), "sat": n2 / el2}
+    finally:
+        await asyncio.gather(*(p.client.aclose() for p in pdas))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        data_dir = Path(tmp)
+        t = time.perf_counter()
+        specs = prepare(data_dir)
+        setup = time.perf_counter() - t
+        print(json.dumps({"bench": "floor_scan_ingest", "case": "setup", "seconds": round(setup, 1),
+                          "pdas": PDAS, "scans_per_pda_available": min(len(s["scans"]) for s in specs)}),
+              flush=True)
+        results = {}
+        for kind, path in (("bare", "/scan"), ("edge", "/api/v1/floor/tours/{tour_id}/scans")):
+            port = free_port()
+            proc = start_server(kind, data_dir, port)
+            try:
+                results[kind] = asyncio.run(drive(kind, specs, port, path))
+            finally:
+                proc.terminate()
+                proc.wait(10)
+        print(json.dumps({"bench": "floor_scan_ingest", "case": "summary",
+                          "edge_p99_ms": round(results["edge"]["p99"], 2),
+                          "target_p99_ms": TARGET_P99_MS, "meets_target": results["edge"]["p99"] <= TARGET_P99_MS,
+                          "edge_saturation_per_s": round(results["edge"]["sat"], 1),
+                          "bare_saturation_per_s": round(results["bare"]["sat"], 1),
+                          "edge_share_of_ceiling": round(results["edge"]["sat"] / results["bare"]["sat"], 3),
+                          "reference": "bare uvicorn endpoint, same clients, same run"}), flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()
