@@ -8,6 +8,7 @@ scrypt hash looked up by id: cheap enough to verify on every scan, useless if th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -40,6 +41,7 @@ def hash_pin(pin: str) -> str:
     return _pin_hasher.hash(pin)
 
 
+@functools.lru_cache(maxsize=4096)  # a PDA presents the same token on every scan: scrypt it once
 def _token_hash(token_id: str, secret: str) -> str:
     return hashlib.scrypt(secret.encode(), salt=token_id.encode(), **_SCRYPT).hex()
 
