@@ -19,6 +19,7 @@ from typing import TypeVar
 
 import uvicorn
 import yaml
+from fastapi import FastAPI
 
 from drivers.codecs.line import LineSpec
 from drivers.profiles import load_profile
@@ -85,6 +86,8 @@ class MeterThread:
 @dataclass
 class LiveBrixEdge:
     url: str
+    app: FastAPI
+    loop: asyncio.AbstractEventLoop
     store: Store
     clock: FrozenClock
     meter: MeterThread
@@ -116,7 +119,9 @@ def live_brix_edge(root: Path) -> Iterator[LiveBrixEdge]:
         app.include_router(brix.router)  # until the lead adds it to create_app
     sock = _free_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-brix-edge", daemon=True)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(sockets=[sock]),),
+                              name="live-brix-edge", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     try:
@@ -125,12 +130,14 @@ def live_brix_edge(root: Path) -> Iterator[LiveBrixEdge]:
                 raise RuntimeError("the live edge did not start within 15 s")
             time.sleep(0.02)
         host, port = sock.getsockname()[:2]
-        yield LiveBrixEdge(f"http://{host}:{port}", store, clock, meter, sku_id, loaded.credentials)
+        yield LiveBrixEdge(f"http://{host}:{port}", app, loop, store, clock, meter, sku_id, loaded.credentials)
     finally:
         meter.close()
         server.should_exit = True
         # DeviceRuntime.stop can miss its cancellation when a bus event lands at the same moment
         # (asyncio.wait_for on 3.11); the daemon thread is then left to finish on its own
         thread.join(3)
+        if not thread.is_alive():
+            loop.close()
         sock.close()
         store.close()

@@ -30,8 +30,11 @@ def owner_page(browser: Browser, edge: LiveBrixEdge) -> Iterator[Page]:
     context.close()
 
 
-def shown_value(page: Page) -> str:
-    return str(page.text_content("#brix-value"))
+SHOWN = """((value, temp, verdict, cls) => {
+  const text = (id) => document.getElementById(id).textContent;
+  return text('brix-value') === value && text('brix-temp') === temp && text('brix-verdict') === verdict
+    && document.getElementById('brix-verdict').classList.contains(cls);
+})"""
 
 
 @pytest.mark.browser
@@ -45,17 +48,13 @@ def test_live_page_shows_a_new_reading_within_a_second(owner_page: Page, edge: L
     high = round(spec["brix_max"] + 3.3, 1)
     started = time.monotonic()
     edge.meter.send(high, 21.5)
-    page.wait_for_function(f"document.getElementById('brix-value').textContent === '{high:.1f}'", timeout=1000,
-                           polling="raf")
+    # the three change together; the meter's steady 10.0 stream replaces them 0.25 s later
+    page.wait_for_function(f"{SHOWN}('{high:.1f}', '21.5 °C', 'HIGH', 'high')", timeout=1000, polling="raf")
     assert time.monotonic() - started < 1.0
-    assert page.text_content("#brix-temp") == "21.5 °C"
-    assert page.text_content("#brix-verdict") == "HIGH"
-    assert "high" in str(page.get_attribute("#brix-verdict", "class"))
 
     inside = round((spec["brix_min"] + spec["brix_max"]) / 2 + 0.04, 1) + 0.2
     edge.meter.send(inside)
-    page.wait_for_function(f"document.getElementById('brix-value').textContent === '{inside:.1f}'", timeout=1000)
-    assert page.text_content("#brix-verdict") == "PASS"
+    page.wait_for_function(f"{SHOWN}('{inside:.1f}', '20.5 °C', 'PASS', 'pass')", timeout=1000, polling="raf")
     assert len(str(page.get_attribute("#brix-line", "points")).split()) >= 3, "the chart shows recent readings"
     stored = edge.store.query("SELECT brix FROM brix_readings WHERE device_id = ? ORDER BY reading_id", (METER,))
     assert high in [r["brix"] for r in stored]
