@@ -64,6 +64,8 @@ def classify(raw: str) -> Scanned:
         return Scanned("station", upper)
     if is_sscc(text):
         return Scanned("sscc", text, sscc=text)
+    if len(text) in (8, 12, 13, 14) and text.isdigit() and gs1_check_digit(text[:-1]) == int(text[-1]):
+        return Scanned("item", text, gtin=text.zfill(14))  # a plain EAN/UPC/GTIN: the PDA's usual scan
     try:
         reading = decode_scan(text)
     except DecodeError as error:
