@@ -2,7 +2,8 @@
 
 `solve_pick_path` picks the method: the exact Ratliff-Rosenthal DP where it applies (one block),
 else OR-Tools under a hard wall-clock bound; S-shape and largest gap are always computed first,
-so a plan exists even if the solver is killed before its first solution.
+polished by 2-opt and Or-opt and given to OR-Tools as its start, so a good plan exists even if
+the solver is killed before its first solution.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from routing.errors import InputError
 from routing.heuristics import largest_gap, s_shape
 from routing.layout import Depot, Layout, Location
 from routing.rr import ratliff_rosenthal
-from routing.tsp import TspTask, path_cost, solve_tsp
+from routing.tsp import TspTask, path_cost, polish, solve_tsp
 
 METHODS = ("auto", "exact", "ortools", "s-shape", "largest-gap")
 MM = 1000  # integer matrices in millimetres
@@ -84,15 +85,13 @@ def solve_pick_path(layout: Layout, picks: Sequence[str | Location], start: str 
     baselines = {"s-shape": s_shape(layout, locs), "largest-gap": largest_gap(layout, locs)}
     if method in baselines:
         return result(baselines[method], method, False)
-    fallback = min(baselines, key=lambda k: _sequence_distance(dist, baselines[k]))
-    found = _ortools(dist, locs, baselines[fallback], time_limit - (time.monotonic() - t0))
-    if found is None:
-        return result(baselines[fallback], f"fallback:{fallback}", False)
-    return result(found, "ortools", False)
+    order, name = _ortools(dist, locs, list(baselines.values()), t0 + time_limit)
+    return result(order, name, False)
 
 
-def _ortools(dist: np.ndarray, locs: list[Location], initial: list[int], budget: float) -> list[int] | None:
-    """OR-Tools on the distinct points; None when it found nothing better than `initial`."""
+def _ortools(dist: np.ndarray, locs: list[Location], starts: list[list[int]], deadline: float) -> tuple[list[int], str]:
+    """OR-Tools on the distinct points, started from the best of `starts` after a 2-opt/Or-opt
+    polish; that polished order is the answer if OR-Tools finds nothing better in time."""
     node_of: dict[tuple[float, float], int] = {}
     members: list[list[int]] = []
     for i, loc in enumerate(locs):
@@ -102,14 +101,17 @@ def _ortools(dist: np.ndarray, locs: list[Location], initial: list[int], budget:
         members[k].append(i)
     rows = [0, 1] + [2 + m[0] for m in members]
     mm = np.rint(dist[np.ix_(rows, rows)] * MM).astype(np.int64)
-    first_node = {i: 2 + node_of[(locs[i].x, locs[i].y)] for i in initial}
-    init_nodes = list(dict.fromkeys(first_node[i] for i in initial))
-    init_cost = path_cost(mm, init_nodes, 0, 1)
-    if budget <= 0.01:
-        return None
-    # the child stops itself a little before the hard deadline, to leave time to hand back its answer
-    task = TspTask(mm.tolist(), 0, 1, max(0.005, budget * 0.8 - 0.01))
-    out = run_bounded(solve_tsp, task, budget)
-    if out.result is None or out.result[0] is None or out.result[0] >= init_cost:
-        return None
-    return [i for node in out.result[1] for i in members[node - 2]]
+    mat = mm.tolist()
+    seeds = [list(dict.fromkeys(2 + node_of[(locs[i].x, locs[i].y)] for i in s)) for s in starts]
+    # the polish may use a quarter of what is left; OR-Tools gets the rest
+    until = time.monotonic() + 0.25 * (deadline - time.monotonic())
+    polished = min((polish(mat, s, 0, 1, until) for s in seeds), key=lambda o: path_cost(mat, o, 0, 1))
+    best, name = polished, "polished"
+    budget = deadline - time.monotonic()
+    if budget > 0.01:
+        # the child stops itself a little before the hard deadline, to leave time to hand back its answer
+        task = TspTask(mat, 0, 1, max(0.005, budget * 0.8 - 0.01), polished)
+        out = run_bounded(solve_tsp, task, budget)
+        if out.result is not None and out.result[0] is not None and out.result[0] <= path_cost(mat, polished, 0, 1):
+            best, name = out.result[1], "ortools"
+    return [i for node in best for i in members[node - 2]], name

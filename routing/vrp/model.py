@@ -166,6 +166,7 @@ class Plan:
     unserved: list[Issue]  # feasible alone but left out (fleet too small)
     seconds: float
     violations: list[str] = field(default_factory=list)  # empty when every route checks feasible
+    cpu_seconds: float = 0.0  # CPU of every solver process together (a portfolio may use two cores)
 
     @property
     def distance(self) -> float:
@@ -182,6 +183,7 @@ class Plan:
             "vehicles": self.vehicles,
             "routes": [r.stops for r in self.routes],
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "feasible": not self.violations,
             "violations": self.violations,
             "infeasible": [{"stop": i.stop, "reason": i.reason} for i in self.infeasible],

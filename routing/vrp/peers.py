@@ -24,6 +24,8 @@ UINT32 = 2**32 - 1
 class PeerTask:
     model: IntModel
     until: float  # wall-clock time (time.time()) by which the engine must have answered
+    exploration: int = 5  # VROOM's exploration level (0-5): more heuristics tried in construction
+    threads: int = 2  # VROOM's threads
 
     def left(self) -> float:
         """Seconds of search left once the model is built, keeping 0.15 s to hand the answer back."""
@@ -74,7 +76,8 @@ def solve_vroom(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
         problem.add_job(vroom.Job(node, node, default_service=m.service[node],
                                   delivery=[m.demand[d][node] for d in range(len(m.dims))],
                                   time_windows=[vroom.TimeWindow(*m.windows[node])]))
-    solution = problem.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=task.left()))
+    solution = problem.solve(exploration_level=task.exploration, nb_threads=task.threads,
+                             timeout=timedelta(seconds=task.left()))
     routes: list[list[int]] = [[] for _ in range(m.vehicles)]
     for r in solution.to_dict()["routes"]:
         routes[r["vehicle"]] = [s["id"] for s in r["steps"] if s["type"] == "job"]
@@ -83,6 +86,8 @@ def solve_vroom(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
 
 def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
     import pyvrp
+    from pyvrp import SolveParams
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
     from pyvrp.stop import MaxRuntime
 
     m = task.model
@@ -105,12 +110,29 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
         for j in range(m.n):
             if i != j:
                 model.add_edge(locs[i], locs[j], distance=m.dist[i][j], duration=m.travel[i][j])
-    result = model.solve(stop=MaxRuntime(task.left()), seed=1, display=False)
     members = list(types.values())
-    used = [0] * len(members)
-    routes: list[list[int]] = [[] for _ in range(m.vehicles)]
-    for r in result.best.routes():
-        t = r.vehicle_type()
-        routes[members[t][used[t]]] = [a.idx + 1 for a in r.schedule() if a.is_client()]
-        used[t] += 1
-    return m.route_cost(routes), routes
+
+    def routes_of(solution: Any) -> list[list[int]]:
+        used = [0] * len(members)
+        routes: list[list[int]] = [[] for _ in range(m.vehicles)]
+        for r in solution.routes():
+            t = r.vehicle_type()
+            routes[members[t][used[t]]] = [a.idx + 1 for a in r.schedule() if a.is_client()]
+            used[t] += 1
+        return routes
+
+    feasible: list[tuple[int, list[list[int]]]] = []
+
+    class Progress(IteratedLocalSearchCallbacks):
+        def on_best(self, best: Any) -> None:
+            if best.is_feasible():
+                routes = routes_of(best)
+                feasible[:] = [(m.route_cost(routes), routes)]
+                report(feasible[0])
+
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Progress()))
+    result = model.solve(stop=MaxRuntime(task.left()), seed=1, display=False, collect_stats=False, params=params)
+    if result.best.is_feasible() or not feasible:
+        routes = routes_of(result.best)
+        return m.route_cost(routes), routes
+    return feasible[0]

@@ -16,7 +16,7 @@ from routing.errors import InputError
 from routing.vrp.model import Instance, Stop, VehicleType
 from routing.vrp.readers import instance_from_dict, read_instance
 from routing.vrp.schedule import schedule_route
-from routing.vrp.solve import solve_delivery
+from routing.vrp.solve import _best, solve_delivery
 
 SHARED = Path("/work/shared/vrp_instances")
 SOLOMON = SHARED / "solomon" / "C101.txt"
@@ -61,10 +61,18 @@ def test_infeasible_stops_are_named_and_the_rest_planned() -> None:
     assert plan.violations == []
 
 
-def test_compartments_cold_chain_and_break_are_honoured() -> None:
+def test_the_shorter_plan_loses_when_it_breaks_a_constraint() -> None:
+    inst = _line(3, [(0, 100)] * 3, cap=5)  # 2 crates per stop: three stops overload one truck
+    routes, planned, violations = _best(inst, [[[1, 2, 3], []], [[1, 2], [3]]], 2)
+    assert routes == [[1, 2], [3]] and violations == []
+    assert sum(r.distance for r in planned) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("max_on_truck", [3000, None])  # None: VROOM joins the portfolio (PyVRP takes no break)
+def test_compartments_cold_chain_and_break_are_honoured(max_on_truck: int | None) -> None:
     doc = {
         "depot": {"id": "DC", "x": 0, "y": 0, "window": [0, 36000]},
-        "speed_kmh": 36, "circuity": 1.0, "max_on_truck": 3000,
+        "speed_kmh": 36, "circuity": 1.0, "max_on_truck": max_on_truck,
         "break": {"window": [1000, 4000], "duration": 600},
         "stops": [{"id": f"S{i}", "x": 1000 * math.cos(i), "y": 1000 * math.sin(i), "service": 120,
                    "crates": {"frozen": 2} if i % 3 == 0 else {"chilled": 4}, "kg": 40} for i in range(12)],
@@ -75,7 +83,7 @@ def test_compartments_cold_chain_and_break_are_honoured() -> None:
     assert plan.violations == [] and not plan.unserved and not plan.infeasible
     for r in plan.routes:
         assert r.crates.get("frozen", 0) <= 4 and r.kg <= 400
-        assert r.visits[-1].departure - r.depart <= 3000 + 1e-6
+        assert max_on_truck is None or r.visits[-1].departure - r.depart <= max_on_truck + 1e-6
         assert r.break_start is not None and 1000 <= r.break_start <= 4000
 
 

@@ -1,0 +1,55 @@
+"""The hard wall-clock bound: children killed on time keep their last report, failures surface,
+several children run side by side, and their CPU is accounted."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from routing.bounded import Child, drain, run_bounded, warm_up
+from routing.errors import SolverFailed
+
+
+def _spin(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def _reports_then_hangs(arg: Any, report: Any) -> None:
+    report(("first", arg))
+    _spin(0.2)
+    report(("second", arg))
+    time.sleep(60)
+
+
+def _finishes(arg: Any, report: Any) -> Any:
+    _spin(0.2)
+    return arg * 2
+
+
+def _fails(arg: Any, report: Any) -> None:
+    raise ValueError("bad model")
+
+
+def test_killed_child_keeps_its_last_report_and_counts_cpu() -> None:
+    warm_up()
+    t0 = time.monotonic()
+    out = run_bounded(_reports_then_hangs, 7, 3.0)
+    assert 3.0 <= time.monotonic() - t0 < 3.5
+    assert out.result == ("second", 7) and not out.finished
+    assert out.cpu_seconds >= 0.15
+
+
+def test_children_side_by_side_and_failures_surface() -> None:
+    warm_up()
+    fast, slow = Child(_finishes, 21), Child(_reports_then_hangs, 1)
+    try:
+        drain([fast, slow], time.monotonic() + 3.0)
+    finally:
+        assert fast.stop().result == 42 and fast.finished
+        assert slow.stop().result == ("second", 1) and not slow.finished
+    with pytest.raises(SolverFailed, match="ValueError: bad model"):
+        run_bounded(_fails, None, 5.0)
