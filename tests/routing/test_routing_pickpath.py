@@ -12,6 +12,7 @@ from routing.distances import distance_matrix
 from routing.errors import InputError
 from routing.layout import layout_from_dict
 from routing.pickpath import solve_pick_path
+from routing.tsp import path_cost, polish
 
 SINGLE = layout_from_dict({
     "blocks": [{"aisles": 6, "bays_per_side": 8, "levels": 2}],
@@ -80,3 +81,18 @@ def test_walking_time_counts_distance_and_handling() -> None:
     path = solve_pick_path(SINGLE, ["A02-3-2"])
     assert path.seconds == pytest.approx(path.distance_m / 1.0 + 8.0 + 2.0)
     assert solve_pick_path(SINGLE, []).distance_m == 0.0
+
+
+def test_polish_never_worsens_and_untangles_a_line() -> None:
+    rng = random.Random(5)
+    for _ in range(30):
+        n = rng.randint(3, 12)
+        pts = [(rng.uniform(0, 50), rng.uniform(0, 50)) for _ in range(n)]
+        m = [[round(1000 * ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5) for b in pts] for a in pts]
+        order = rng.sample(range(2, n), n - 2)
+        better = polish(m, order, 0, 1)
+        assert sorted(better) == sorted(order)
+        assert path_cost(m, better, 0, 1) <= path_cost(m, order, 0, 1)
+    line = [[abs(a - b) for b in range(10)] for a in range(10)]  # start 0, end 1 both at the left end
+    assert path_cost(line, polish(line, [5, 2, 9, 3, 7, 4, 8, 6], 0, 1), 0, 1) == 9 + 8  # out to 9, back to 1
+    assert polish(line, [5, 2, 9], 0, 1, until=0.0) == [5, 2, 9]  # out of time: the order as given
