@@ -4,7 +4,8 @@ The edge runs as it does in production: the real app under uvicorn on loopback, 
 process, over a demo database (200 stores, 5,000 orders, a wave of tours). Each PDA is an
 httpx async client with its own connection and its own signed-in picker; it sends its tour's
 scans in order (location, then one scan per unit), one request per scan, at a fixed rate with
-the PDAs' phases spread evenly, so the offered load is 200 scans/s. A PDA whose tour is
+the PDAs' phases spread evenly, so the offered load is 200 scans/s. Each PDA holds one of the
+200 biggest tours of the wave (a supervisor's assignment). A PDA whose tour is
 finished starts over (those scans are refused as `tour_finished`: still recorded, logged and
 answered; `accepted_share` says how many counted a pick). Latency is measured from
 the moment a scan was due to its answer (a late send counts against us). A second phase lets
@@ -108,13 +109,16 @@ def prepare(data_dir: Path) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC)
     loaded = load_demo(store, settings, now, DemoSize(stores=200, orders=5000, pickers=PDAS))
     tours.build_wave(store, loaded.delivery_date, actor="bench", now=now, cart_volume_ml=CART_ML)
+    biggest = store.query("SELECT tour_id FROM tours t WHERE delivery_date = ? ORDER BY"
+                          " (SELECT SUM(quantity) + COUNT(*) FROM tour_lines l WHERE l.tour_id = t.tour_id) DESC,"
+                          " tour_no LIMIT ?", (loaded.delivery_date.isoformat(), PDAS))
+    supervisor = Principal("person", "SUP01", Role.SUPERVISOR, "bench")
     pdas = []
-    for n in range(1, PDAS + 1):
+    for n, row in enumerate(biggest, 1):
         signed = auth.sign_in(store, f"P{n:02d}", DEMO_PIN, now=now, lifetime=dt.timedelta(hours=2),
                               device_id=f"pda-{n:03d}")
-        principal: Principal = signed.principal
-        assert principal.role == Role.PICKER
-        tour = tours.next_tour(store, principal, now)
+        tour = tours.reassign(store, row["tour_id"], f"P{n:02d}",
+                              supervisor=supervisor, now=now)
         scans = []
         for stop in tour["stops"]:
             scans.append(stop["location_code"])
