@@ -80,6 +80,8 @@ class Child:
             kind, payload, self.cpu = self.conn.recv()
         except EOFError:
             self.stop()
+            if not self.finished:
+                self.error = f"solver process ended without an answer (exit code {self.proc.exitcode})"
             return
         if kind == "error":
             self.error = f"solver process failed: {payload}"

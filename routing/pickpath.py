@@ -17,7 +17,7 @@ import numpy as np
 
 from routing.bounded import run_bounded
 from routing.distances import distance_matrix
-from routing.errors import InputError
+from routing.errors import InputError, SolverFailed
 from routing.heuristics import largest_gap, s_shape
 from routing.layout import Depot, Layout, Location
 from routing.rr import ratliff_rosenthal
@@ -111,7 +111,10 @@ def _ortools(dist: np.ndarray, locs: list[Location], starts: list[list[int]], de
     if budget > 0.01:
         # the child stops itself a little before the hard deadline, to leave time to hand back its answer
         task = TspTask(mat, 0, 1, max(0.005, budget * 0.8 - 0.01), polished)
-        out = run_bounded(solve_tsp, task, budget)
-        if out.result is not None and out.result[0] is not None and out.result[0] <= path_cost(mat, polished, 0, 1):
-            best, name = out.result[1], "ortools"
+        try:
+            found = run_bounded(solve_tsp, task, budget).result
+        except SolverFailed:  # the solver died: the polished order stands, a picker never gets nothing
+            found = None
+        if found is not None and found[0] is not None and found[0] <= path_cost(mat, polished, 0, 1):
+            best, name = found[1], "ortools"
     return [i for node in best for i in members[node - 2]], name

@@ -3,6 +3,7 @@ several children run side by side, and their CPU is accounted."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -53,3 +54,16 @@ def test_children_side_by_side_and_failures_surface() -> None:
         assert slow.stop().result == ("second", 1) and not slow.finished
     with pytest.raises(SolverFailed, match="ValueError: bad model"):
         run_bounded(_fails, None, 5.0)
+
+
+def _dies(arg: Any, report: Any) -> None:
+    report("partial")
+    os._exit(3)
+
+
+def test_a_child_that_dies_silently_is_an_error_with_its_report_kept() -> None:
+    warm_up()
+    child = Child(_dies, None)
+    drain([child], time.monotonic() + 3.0)
+    assert child.stop().result == "partial"
+    assert "exit code 3" in child.error
