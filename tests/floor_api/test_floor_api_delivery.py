@@ -139,8 +139,11 @@ def test_handoff_with_an_exception_sends_proof_of_delivery(loaded_day: EdgeNode)
     other_owner = node.client.post(f"{url}/confirm", json={"owner_code": "O0002", "pin": "2468"},
                                    headers=node.headers(Role.DRIVER))
     assert other_owner.status_code == 403
-    proof = node.client.post(f"{url}/confirm", json={"owner_code": "O0001", "pin": "2468"},
-                             headers=node.headers(Role.DRIVER))
+    not_ours = node.client.post(f"{url}/confirm", json={"owner_code": "O0001", "pin": "2468", "photo_id": "ab" * 32},
+                                headers=node.headers(Role.DRIVER))
+    assert not_ours.status_code == 409 and not_ours.json()["detail"]["code"] == "bad_photo"
+    proof = node.client.post(f"{url}/confirm", json={"owner_code": "O0001", "pin": "2468",
+                                                     "photo_id": photo["photo_id"]}, headers=node.headers(Role.DRIVER))
     assert proof.status_code == 200, proof.text
     body = proof.json()
     assert body["confirmed_by"] == "O0001" and body["photo_sha256"] == photo["photo_id"]

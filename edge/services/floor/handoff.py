@@ -39,6 +39,7 @@ class ExceptionIn(BaseModel):
 class Confirmation(BaseModel):
     owner_code: str = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=16)
+    photo_id: str | None = Field(default=None, max_length=64, description="the uploaded photo this proof shows")
     exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=200)
 
 
@@ -145,9 +146,11 @@ def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Con
     """The owner signs for the stop: unscanned crates are missing; the proof of delivery goes to HQ."""
     stop = _stop(store.conn, route_id, stop_no)
     if stop["status"] == "delivered":
-        return _proof(store, data_dir, route_id, stop_no)
+        return _proof_of(store.conn, data_dir, route_id, stop_no)
     if stop["route_status"] not in ("departed", "done"):
         raise FloorError("not_departed", f"route {route_id} has not left yet")
+    if body.photo_id is not None and (not stop["photo_path"] or body.photo_id[:16] not in stop["photo_path"]):
+        raise FloorError("bad_photo", f"photo {body.photo_id} was not uploaded for this stop")
     owner = _owner(store, body.owner_code, body.pin, stop["store_id"], now)
     with store.write(driver.actor, now, driver.device_id) as w:
         ours = {r[0]: r[1] for r in w.conn.execute("SELECT sscc, status FROM crates WHERE route_id = ? AND stop_no = ?",
@@ -193,7 +196,3 @@ def _proof_of(conn: Any, data_dir: Path, route_id: str, stop_no: int) -> dict[st
             "confirmed_at": stop["confirmed_at"], "photo_sha256": photo,
             "delivered": [c["sscc"] for c in crates if c["status"] in ("delivered", "damaged")],
             "crates": crates, "exceptions": exceptions}
-
-
-def _proof(store: Store, data_dir: Path, route_id: str, stop_no: int) -> dict[str, Any]:
-    return _proof_of(store.conn, data_dir, route_id, stop_no)

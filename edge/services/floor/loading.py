@@ -39,14 +39,14 @@ def manifest(store: Store, route_id: str) -> dict[str, Any]:
     return {"route": route, "crates": crates, "missing": [c["sscc"] for c in crates if not c["loaded"]]}
 
 
-def _check_driver(w: Write, route: Any, who: Principal) -> str | None:
-    """The route's driver (the first to load it takes it); None when it is someone else's."""
-    if route["driver_id"] is None and who.role == Role.DRIVER:
+def _may_drive(w: Write, route: Any, who: Principal) -> bool:
+    """Drivers work their own route; the first driver to load a route nobody holds takes it."""
+    if who.role != Role.DRIVER:
+        return True
+    if route["driver_id"] is None:
         w.conn.execute("UPDATE routes SET driver_id = ? WHERE route_id = ?", (who.subject_id, route["route_id"]))
-        return who.subject_id
-    if who.role == Role.DRIVER and route["driver_id"] != who.subject_id:
-        return None
-    return str(route["driver_id"])
+        return True
+    return bool(route["driver_id"] == who.subject_id)
 
 
 def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, now: dt.datetime) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, n
         code = classify(scan.code)
         crate = w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (code.sscc,)).fetchone() if code.sscc else None
         at = scanlog.scanned_time(scan, now)
-        if _check_driver(w, route, driver) is None:
+        if not _may_drive(w, route, driver):
             answer = scanlog.outcome(scan, "not_your_route", {"driver_id": route["driver_id"]})
         elif route["status"] in ("departed", "done"):
             answer = scanlog.outcome(scan, "route_departed", {})
@@ -114,7 +114,7 @@ def depart(store: Store, route_id: str, *, who: Principal, now: dt.datetime) -> 
         route = w.conn.execute("SELECT * FROM routes WHERE route_id = ?", (route_id,)).fetchone()
         if route is None:
             raise NotFound("no_route", f"no route {route_id}")
-        if _check_driver(w, route, who) is None:
+        if not _may_drive(w, route, who):
             raise Forbidden("not_your_route", f"route {route_id} is driven by {route['driver_id']}")
         if route["status"] in ("departed", "done"):
             return route_row(store, route_id)
