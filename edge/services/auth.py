@@ -118,13 +118,13 @@ def authenticate(store: Store, token: str, now: dt.datetime) -> Principal | None
     if parts is None:
         return None
     token_id, secret = parts
-    presented = _token_hash(token_id, secret)
     session = store.conn.execute(
         "SELECT s.token_hash, s.expires_at, s.device_id, p.person_id, p.role, p.name, p.store_id"
         " FROM sessions s JOIN people p USING (person_id) WHERE s.token_id = ? AND p.active",
         (token_id,),
     ).fetchone()
-    if session is not None:
+    if session is not None:  # hash only for a known id: an unknown one costs no scrypt (the guard runs inline)
+        presented = _token_hash(token_id, secret)
         if not hmac.compare_digest(session["token_hash"], presented) or parse_utc(session["expires_at"]) <= now:
             return None
         return Principal("person", session["person_id"], Role(session["role"]), session["name"],
@@ -132,7 +132,7 @@ def authenticate(store: Store, token: str, now: dt.datetime) -> Principal | None
     machine = store.conn.execute(
         "SELECT machine_id, kind, name, token_hash FROM machines WHERE token_id = ? AND active", (token_id,)
     ).fetchone()
-    if machine is None or not hmac.compare_digest(machine["token_hash"], presented):
+    if machine is None or not hmac.compare_digest(machine["token_hash"], _token_hash(token_id, secret)):
         return None
     return Principal("machine", machine["machine_id"], Role(machine["kind"]), machine["name"],
                      machine["machine_id"] if machine["kind"] == "device" else None)
