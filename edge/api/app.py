@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from edge.api import (
     aggregation,
     auth,
+    brix,
     coldchain,
     devices,
     floor,
@@ -16,6 +17,7 @@ from edge.api import (
     orders,
     pages,
     sync,
+    uplink,
 )
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
@@ -37,8 +39,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     def health() -> dict[str, str]:
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
-    routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, sync,
-               pages)
+    routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
+               uplink, sync, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

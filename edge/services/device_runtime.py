@@ -94,12 +94,14 @@ class DeviceRuntime:
                        asyncio.create_task(self._tick_loop(), name="coldchain:tick")]
 
     async def stop(self) -> None:
-        await self.supervisor.stop()
-        await asyncio.to_thread(save_statuses, self.store, self.supervisor.status(), self.clock())
+        """Stop our loops before the supervisor: its last status events must not race their cancellation
+        (on 3.11 a cancel landing while `wait_for` gets an item can be swallowed, and stop would hang)."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.supervisor.stop()
+        await asyncio.to_thread(save_statuses, self.store, self.supervisor.status(), self.clock())
         if self._readings is not None:
             self._readings.close()
             if self._readings.pending():  # what arrived before the stop is still stored
