@@ -95,8 +95,13 @@ def test_departure_with_a_missing_crate_needs_a_supervisor_override(loaded_day: 
     ok = node.client.post(f"{API}/routes/{route_id}/overrides", json={"reason": "crate found broken"},
                           headers=node.headers(Role.SUPERVISOR))
     assert ok.json()["missing"] == [left_behind]
+    on_truck = "SELECT COUNT(*) FROM orders WHERE status = ? AND store_id IN (SELECT store_id FROM route_stops" \
+               " WHERE route_id = ?)"
+    packed = node.store.scalar(on_truck, ("packed", route_id))
+    assert packed > 0
     gone = node.client.post(f"{API}/routes/{route_id}/depart", headers=node.headers(Role.DRIVER))
     assert gone.status_code == 200 and gone.json()["status"] == "departed"
+    assert node.store.scalar(on_truck, ("loaded", route_id)) >= packed
     override = node.store.query("SELECT * FROM overrides")[0]
     assert override["supervisor"] == "person:SUP01" and override["used_at"] is not None
     assert json.loads(outbox(node, "floor.departed")[0]["payload"])["payload"]["override_id"] == \

@@ -41,7 +41,7 @@ def test_put_wall_fills_store_crates_and_order_lines(edge_node: EdgeNode) -> Non
     assert all(is_sscc(p["sscc"]) and p["sscc"].startswith("06901234") for p in shown["puts"])
     first = shown["puts"][0]
     put = sort(edge_node, f"]C100{first['sscc']}")
-    assert put["ok"] and put["put"] == first["quantity"] and put["remaining"] == 0
+    assert put["ok"] and put["put"] == first["quantity"] and put["remaining"] == 0 and not put["crate_full"]
     again = sort(edge_node, first["sscc"])
     assert again["code"] == "wrong_crate"
     picked = edge_node.store.scalar(

@@ -144,6 +144,20 @@ def _print(store: Store, sscc: str, printer: LabelOutput | None, *, who: Princip
             "print": {"print_id": print_id, "outcome": outcome, "bytes": sent, "reprint": reprint}}
 
 
+def _mark_packed(w: Write, sscc: str) -> None:
+    """With no crate of the store left open, its fully sorted orders are packed."""
+    day, store_id = w.conn.execute("SELECT delivery_date, store_id FROM crates WHERE sscc = ?", (sscc,)).fetchone()
+    if w.conn.execute("SELECT 1 FROM crates WHERE delivery_date = ? AND store_id = ? AND status = 'open'",
+                      (day, store_id)).fetchone():
+        return
+    ids = [r[0] for r in w.conn.execute("SELECT hq_order_id FROM orders WHERE delivery_date = ? AND store_id = ?"
+                                        " AND status = 'picked' ORDER BY hq_order_id", (day, store_id))]
+    if ids:
+        w.conn.executemany("UPDATE orders SET status = 'packed', updated_at = ? WHERE hq_order_id = ?",
+                           [(w.now_text, i) for i in ids])
+        w.emit("floor.orders_packed", store_id, {"delivery_date": day, "hq_order_ids": ids})
+
+
 def close_crate(store: Store, sscc: str, printer: LabelOutput | None, *, who: Principal,
                 now: dt.datetime) -> dict[str, Any]:
     """Close a crate (full, or its store done) and print its label; a closed crate prints again only as a reprint."""
@@ -158,6 +172,7 @@ def close_crate(store: Store, sscc: str, printer: LabelOutput | None, *, who: Pr
         w.conn.execute("UPDATE crates SET status = 'closed', closed_at = ? WHERE sscc = ?", (w.now_text, sscc))
         crate_scan(w, sscc, "packed")
         w.emit("floor.crate_closed", sscc, {"store_id": row["store_id"], "units": row["units"]})
+        _mark_packed(w, sscc)
     return _print(store, sscc, printer, who=who, now=now, reprint=False, reason=None)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from edge.demo import WAREHOUSE_POSITION
 from edge.domain.auth import Principal
 from edge.services.floor.errors import FloorError, NotFound
+from edge.services.floor.sorting import CRATE_ML
 from edge.store import Store
 from routing.bounded import warm_up
 from routing.errors import RoutingError
@@ -21,7 +22,6 @@ from routing.vrp.matrix import haversine_matrices
 from routing.vrp.model import Instance, Stop, VehicleType
 from routing.vrp.solve import solve_delivery
 
-CRATE_ML = 40_000  # a 600 x 400 x 230 mm crate, filled to about 70 %
 CIRCUITY = 1.35  # city roads against the straight line
 SPEED_MPS = 7.0  # ~25 km/h average in Shanghai's early morning, stops included
 DEPOT_HOURS = (4 * 3600.0, 15 * 3600.0)  # trucks leave from 04:00 and are back by 15:00 local

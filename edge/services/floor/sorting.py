@@ -22,6 +22,7 @@ from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write
 
+CRATE_ML = 40_000  # a 600 x 400 x 230 mm crate is full at about 70 % of its 55 litres
 _PICKED = ("SELECT COALESCE(SUM(l.picked_qty), 0) FROM tour_lines l JOIN tours t USING (tour_id)"
            " WHERE t.delivery_date = ? AND l.sku_id = ? AND t.status IN ('done', 'dropped')")
 
@@ -148,8 +149,9 @@ def _crate(w: Write, scan: SortScan, sscc: str, station: str) -> dict[str, Any]:
     lines = _fulfil(w, day, crate["store_id"], sku["sku_id"], quantity)
     w.emit("floor.put", sscc, {"store_id": crate["store_id"], "sku_id": sku["sku_id"], "quantity": quantity,
                                "order_lines": lines, "scan_id": scan.scan_id}, occurred_at=at)
+    volume = w.conn.execute("SELECT volume_ml FROM crates WHERE sscc = ?", (sscc,)).fetchone()[0]
     return scanlog.outcome(scan, "ok", {}, sscc=sscc, store_id=crate["store_id"], sku_id=sku["sku_id"],
-                           put=quantity, remaining=need - quantity)
+                           put=quantity, remaining=need - quantity, crate_full=volume >= CRATE_ML)
 
 
 def sort_scan(store: Store, scan: SortScan, *, sorter: Principal, now: dt.datetime) -> dict[str, Any]:
