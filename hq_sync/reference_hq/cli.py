@@ -9,6 +9,9 @@ import typer
 import uvicorn
 
 from hq_sync.reference_hq.app import create_app
+from hq_sync.reference_hq.coldchain.consumer import BrokerLink, UplinkConsumer
+from hq_sync.reference_hq.coldchain.dashboard import mount_coldchain
+from hq_sync.reference_hq.coldchain.db import ColdChainDb
 
 app = typer.Typer(help="The reference HQ: HQ's side of the sync protocol.", no_args_is_help=True)
 
@@ -42,17 +45,30 @@ def serve(
     tls_key: Annotated[Path | None, typer.Option(help="private key of --tls-cert")] = None,
     clock_skew: Annotated[float, typer.Option(help="shift HQ's clock by seconds (tests)")] = 0.0,
     allow_faults: Annotated[bool, typer.Option(help="let /admin/faults inject failures (tests)")] = False,
+    mqtt_host: Annotated[str | None, typer.Option(
+        help="broker carrying the edges' cold-chain uplink (none: no dashboard feed)", envvar="HAOLIN_HQ_MQTT_HOST",
+    )] = None,
+    mqtt_port: Annotated[int, typer.Option(envvar="HAOLIN_HQ_MQTT_PORT")] = 1883,
 ) -> None:
-    """Serve HQ's API until interrupted."""
+    """Serve HQ's API (and, with --mqtt-host, the cold-chain dashboard fed by the edges' uplink) until interrupted."""
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     db.parent.mkdir(parents=True, exist_ok=True)
     edges = parse_edges(edge or ["edge-wh-sh-01=change-me-edge-secret"])
     api = create_app(db, edges, admin_token, clock_skew=clock_skew, allow_faults=allow_faults)
-    uvicorn.run(
-        api, host=host, port=port, log_level="warning",
-        ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None,
-    )
+    coldchain = ColdChainDb(db.with_name(f"{db.stem}-coldchain.sqlite3"))
+    mount_coldchain(api, coldchain, admin_token)
+    consumer = UplinkConsumer(coldchain, BrokerLink(mqtt_host, mqtt_port)) if mqtt_host else None
+    if consumer is not None:
+        consumer.start()
+    try:
+        uvicorn.run(
+            api, host=host, port=port, log_level="warning",
+            ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None,
+        )
+    finally:
+        if consumer is not None:
+            consumer.stop()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hq_sync.reference_hq.coldchain.db import ColdChainDb
 from hq_sync.reference_hq.coldchain.summary import (
@@ -165,6 +165,22 @@ def coldchain_router(db: ColdChainDb, admin_token: str) -> APIRouter:
     return router
 
 
+def sign_in_router(admin_token: str) -> APIRouter:
+    """`/coldchain-sign-in?token=…` turns the admin token into a cookie, so a browser can open the page."""
+    router = APIRouter(tags=["coldchain"])
+
+    @router.get("/coldchain-sign-in")
+    def sign_in(token: str) -> RedirectResponse:
+        if not hmac.compare_digest(token.encode(), admin_token.encode()):
+            raise HTTPException(401, "wrong admin token")
+        response = RedirectResponse("/coldchain", status_code=303)
+        response.set_cookie("hq_admin", token, httponly=True, samesite="strict")
+        return response
+
+    return router
+
+
 def mount_coldchain(app: FastAPI, db: ColdChainDb, admin_token: str) -> None:
     """Add the dashboard to the reference HQ's app (its one call site)."""
     app.include_router(coldchain_router(db, admin_token))
+    app.include_router(sign_in_router(admin_token))
