@@ -88,7 +88,11 @@ def serve(ctx: typer.Context) -> None:
 
 @app.command()
 def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
-    """Load the "summer fruit night" demo (safe to repeat) and serve the node."""
+    """Load the "summer fruit night" demo (safe to repeat), start its neighbours and serve the node.
+
+    The neighbours run in their own processes: simulated devices with their broker, the reference
+    HQ (seeded with the same stores, SKUs and orders) and the sync agent between HQ and the node.
+    """
     from edge.demo import load_demo
 
     settings = _settings(ctx)
@@ -101,13 +105,27 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     typer.echo(f"demo data for delivery date {loaded.delivery_date} in {settings.database_path}")
     if loaded.intake:
         typer.echo(f"orders: {loaded.intake.as_dict()}")
-    typer.echo(f"sign-in codes and PINs: {credentials_file}")
-    if serve_http:
-        from edge.api.app import create_app
-        from edge.runtime import serve as run
+    if not serve_http:
+        return
+    from edge.api.app import create_app
+    from edge.demo_stack import HQ_ADMIN_TOKEN, run_demo_stack
+    from edge.runtime import serve as run
 
-        typer.echo(f"open http://{settings.http_host}:{settings.http_port}/")
-        run(create_app(settings, store), settings.http_host, settings.http_port)
+    with run_demo_stack(settings, store) as stack:
+        node = stack.settings
+        base = f"http://{node.http_host}:{node.http_port}"
+        typer.echo(f"""
+Haolin Edge demo is running. Open:
+  start page          {base}/
+  picker (PDA)        {base}/floor/pick        sign in P01 / 2468
+  sort station        {base}/floor/sort        sign in T01 / 2468
+  loading, handoff    {base}/floor/load        sign in D01 / 2468
+  supervisor          {base}/floor/supervisor  sign in SUP01 / 1357
+  live Brix           {base}/brix              sign in O0001 / 2468
+  HQ cold chain       {stack.hq_url}/coldchain-sign-in?token={HQ_ADMIN_TOKEN}
+All sign-in codes and PINs: {credentials_file}; logs of the neighbours: {settings.data_dir / 'logs'}
+""")
+        run(create_app(node, store), node.http_host, node.http_port)
 
 
 @orders_app.command("import")
@@ -189,3 +207,7 @@ def migrate_db(ctx: typer.Context) -> None:
     """Create or upgrade the database schema."""
     store = _store(ctx)
     typer.echo(json.dumps(store.query("SELECT * FROM schema_migrations ORDER BY version")))
+
+
+if __name__ == "__main__":
+    app()

@@ -17,8 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
+from edge.cli_context import settings_for
 from edge.services.hq_port import StorePort, list_exceptions, sync_status
-from edge.settings import Settings, load_settings
+from edge.settings import Settings
 from edge.store import Store
 from hq_sync.agent import AgentConfig, SyncAgent
 from hq_sync.client import HqClient
@@ -64,6 +65,7 @@ class _Notifier:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option(help="stop when a cycle finds nothing to push or pull")] = False,
     poll_interval: Annotated[float, typer.Option(min=0.01)] = 5.0,
@@ -77,7 +79,7 @@ def run(
     """Run the agent until SIGTERM/SIGINT (systemd: Type=notify with a watchdog)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = load_settings(config)
+    settings = settings_for(ctx, config)
     agent_config = AgentConfig(
         page_size=page_size, push_batch=push_batch, poll_interval=poll_interval,
         reconcile_interval=reconcile_interval, backoff_cap=max_backoff,
@@ -104,14 +106,15 @@ def run(
 
 
 @app.command()
-def status(config: ConfigOption = None) -> None:
+def status(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Lag behind HQ, outbox queue depth, the oldest unsent event's age, the last error."""
-    store = Store(load_settings(config).database_path)
+    store = Store(settings_for(ctx, config).database_path)
     _print(sync_status(store, dt.datetime.now(dt.UTC)))
 
 
 @app.command("reconcile")
 def reconcile_command(
+    ctx: typer.Context,
     date: Annotated[str, typer.Option("--date", help="delivery date, YYYY-MM-DD")],
     config: ConfigOption = None,
 ) -> None:
@@ -120,7 +123,7 @@ def reconcile_command(
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise typer.BadParameter(f"--date {date!r} is not YYYY-MM-DD") from None
-    agent, store = build_agent(load_settings(config), AgentConfig())
+    agent, store = build_agent(settings_for(ctx, config), AgentConfig())
     try:
         report = agent.reconcile(day)
         agent.push()
@@ -132,11 +135,12 @@ def reconcile_command(
 
 @app.command()
 def exceptions(
+    ctx: typer.Context,
     config: ConfigOption = None,
     include_resolved: Annotated[bool, typer.Option("--all", help="resolved ones too")] = False,
 ) -> None:
     """What neither HQ's nor the edge's rule settles: a supervisor decides."""
-    store = Store(load_settings(config).database_path)
+    store = Store(settings_for(ctx, config).database_path)
     _print(list_exceptions(store, include_resolved=include_resolved))
 
 

@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
+from edge.cli_context import settings_for
 from edge.services import uplink_spool
 from edge.services.uplink import UplinkPublisher
-from edge.settings import load_settings
 from edge.store import Store
 
 app = typer.Typer(help="HQ uplink over MQTT: queue depth, and the publisher.", no_args_is_help=True)
@@ -20,17 +20,17 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TO
 
 
 @app.command()
-def status(config: ConfigOption = None) -> None:
+def status(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Print the spool's depth, bytes against the budget, evictions and the link's last state (JSON)."""
-    settings = load_settings(config)
+    settings = settings_for(ctx, config)
     store = Store(settings.database_path)
     typer.echo(json.dumps(uplink_spool.status(store, settings.uplink.budget_bytes).to_json(), indent=2))
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
+def run(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Publish the spool to HQ's broker until interrupted (the app does this itself when enabled)."""
-    settings = load_settings(config)
+    settings = settings_for(ctx, config)
     publisher = UplinkPublisher(Store(settings.database_path), settings.uplink, edge_id=settings.hq_edge_id,
                                 warehouse_id=settings.warehouse_id)
     stop = threading.Event()
