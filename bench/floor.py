@@ -9,7 +9,8 @@ the PDAs' phases spread evenly, so the offered load is 200 scans/s. Each PDA hol
 finished starts over (those scans are refused as `tour_finished`: still recorded, logged and
 answered; `accepted_share` says how many counted a pick). Latency is measured from
 the moment a scan was due to its answer (a late send counts against us). A second phase lets
-every PDA send back to back to find the saturation throughput.
+every PDA send back to back to find the saturation throughput. The paced load alternates between
+the two servers in rounds, so a noisy neighbour on the machine hits both alike.
 
 The ceiling is a bare ASGI endpoint under the same uvicorn settings, driven by the same clients
 in the same run: it reads the body and answers a fixed JSON, with no auth, no SQLite, no rules.
@@ -40,7 +41,7 @@ import httpx
 PDAS = 200
 RATE_PER_PDA = 1.0  # scans per second per PDA: 200 scans/s offered
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-WARMUP = 3.0
+WARMUP = 1.0  # per round, after every connection is open and every token checked once
 CART_ML = 60_000  # small carts, so there are more tours than PDAs
 TARGET_P99_MS = 50.0
 
@@ -216,23 +217,39 @@ def line(case: str, target: str, latencies: list[float], count: int, elapsed: fl
     }), flush=True)
 
 
-async def drive(kind: str, specs: list[dict[str, Any]], port: int, path: str) -> dict[str, Any]:
-    pdas = [Pda(s, f"http://127.0.0.1:{port}", path) for s in specs]
+ROUNDS = 4  # the paced load alternates bare / edge in rounds, so machine noise hits both alike
+PATHS = {"bare": "/scan", "edge": "/api/v1/floor/tours/{tour_id}/scans"}
+
+
+async def drive(specs: list[dict[str, Any]], ports: dict[str, int]) -> dict[str, dict[str, float]]:
+    fleets = {kind: [Pda(s, f"http://127.0.0.1:{ports[kind]}", PATHS[kind]) for s in specs] for kind in PATHS}
+    out: dict[str, dict[str, float]] = {}
     try:
-        for pda in pdas:  # each PDA connects and signs its first scan before the clock starts
-            await pda.send()
-        lat, n, el = await paced(pdas, SECONDS)
-        accepted = sum(p.accepted for p in pdas)
-        line("paced_200_per_s", kind, lat, n, el, offered_per_s=PDAS * RATE_PER_PDA,
-             accepted_share=round(accepted / max(1, accepted + sum(p.refused for p in pdas)), 3),
-             reference="bare uvicorn endpoint" if kind == "edge" else "ceiling",
-             target_p99_ms=TARGET_P99_MS if kind == "edge" else None)
-        lat2, n2, el2 = await flat_out(pdas, SECONDS / 2)
-        line("saturation", kind, lat2, n2, el2,
-             reference="bare uvicorn endpoint" if kind == "edge" else "ceiling")
-        return {"p99": pct(lat, 0.99), "sat": n2 / el2}
+        for pdas in fleets.values():  # each PDA connects and signs its first scan before the clock starts
+            for pda in pdas:
+                await pda.send()
+        pooled: dict[str, tuple[list[float], int, float]] = {kind: ([], 0, 0.0) for kind in PATHS}
+        for _ in range(ROUNDS):
+            for kind, pdas in fleets.items():
+                lat, n, el = await paced(pdas, SECONDS / ROUNDS)
+                got = pooled[kind]
+                pooled[kind] = (got[0] + lat, got[1] + n, got[2] + el)
+        for kind, pdas in fleets.items():
+            lat, n, el = pooled[kind]
+            accepted = sum(p.accepted for p in pdas)
+            line("paced_200_per_s", kind, lat, n, el, offered_per_s=PDAS * RATE_PER_PDA, rounds=ROUNDS,
+                 accepted_share=round(accepted / max(1, accepted + sum(p.refused for p in pdas)), 3),
+                 reference="bare uvicorn endpoint, interleaved rounds" if kind == "edge" else "ceiling",
+                 target_p99_ms=TARGET_P99_MS if kind == "edge" else None)
+            out[kind] = {"p99": pct(lat, 0.99), "p50": pct(lat, 0.50)}
+        for kind, pdas in fleets.items():
+            lat2, n2, el2 = await flat_out(pdas, SECONDS / 2)
+            line("saturation", kind, lat2, n2, el2,
+                 reference="bare uvicorn endpoint" if kind == "edge" else "ceiling")
+            out[kind]["sat"] = n2 / el2
+        return out
     finally:
-        await asyncio.gather(*(p.client.aclose() for p in pdas))
+        await asyncio.gather(*(p.client.aclose() for pdas in fleets.values() for p in pdas))
 
 
 def main() -> None:
@@ -242,23 +259,24 @@ def main() -> None:
         specs = prepare(data_dir)
         setup = time.perf_counter() - t
         print(json.dumps({"bench": "floor_scan_ingest", "case": "setup", "seconds": round(setup, 1),
-                          "pdas": PDAS, "scans_per_pda_available": min(len(s["scans"]) for s in specs)}),
-              flush=True)
-        results = {}
-        for kind, path in (("bare", "/scan"), ("edge", "/api/v1/floor/tours/{tour_id}/scans")):
-            port = free_port()
-            proc = start_server(kind, data_dir, port)
-            try:
-                results[kind] = asyncio.run(drive(kind, specs, port, path))
-            finally:
+                          "pdas": PDAS, "scans_per_pda_available": min(len(s["scans"]) for s in specs),
+                          "reference": None}), flush=True)
+        ports = {kind: free_port() for kind in PATHS}
+        procs = [start_server(kind, data_dir, port) for kind, port in ports.items()]
+        try:
+            results = asyncio.run(drive(specs, ports))
+        finally:
+            for proc in procs:
                 proc.terminate()
                 proc.wait(10)
+        edge, bare = results["edge"], results["bare"]
         print(json.dumps({"bench": "floor_scan_ingest", "case": "summary",
-                          "edge_p99_ms": round(results["edge"]["p99"], 2),
-                          "target_p99_ms": TARGET_P99_MS, "meets_target": results["edge"]["p99"] <= TARGET_P99_MS,
-                          "edge_saturation_per_s": round(results["edge"]["sat"], 1),
-                          "bare_saturation_per_s": round(results["bare"]["sat"], 1),
-                          "edge_share_of_ceiling": round(results["edge"]["sat"] / results["bare"]["sat"], 3),
+                          "edge_p50_ms": round(edge["p50"], 2), "edge_p99_ms": round(edge["p99"], 2),
+                          "bare_p99_ms": round(bare["p99"], 2), "target_p99_ms": TARGET_P99_MS,
+                          "meets_target": edge["p99"] <= TARGET_P99_MS,
+                          "edge_saturation_per_s": round(edge["sat"], 1),
+                          "bare_saturation_per_s": round(bare["sat"], 1),
+                          "edge_share_of_ceiling": round(edge["sat"] / bare["sat"], 3),
                           "reference": "bare uvicorn endpoint, same clients, same run"}), flush=True)
 
 
