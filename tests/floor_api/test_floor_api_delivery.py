@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
 from edge.domain.auth import Role
+from edge.services import auth
 from tests.fixtures.edge import EdgeNode
 from tests.floor_api.floor_helpers import (
     API,
@@ -86,6 +88,10 @@ def test_departure_with_a_missing_crate_needs_a_supervisor_override(loaded_day: 
     out = node.client.post(f"{API}/routes/{route_id}/load-scans/batch", json={"scans": scans + scans[:1]},
                            headers=node.headers(Role.DRIVER)).json()
     assert out["refused"] == 0 and out["duplicates"] == 1
+    other = auth.sign_in(node.store, "D02", "2468", now=node.clock(), lifetime=dt.timedelta(hours=1))
+    stranger = node.client.post(f"{API}/routes/{route_id}/load-scans", json=new_scan(left_behind),
+                                headers={"Authorization": f"Bearer {other.token}"}).json()
+    assert stranger["code"] == "not_your_route" and stranger["params"]["driver_id"] == "D01"
     refused = node.client.post(f"{API}/routes/{route_id}/depart", headers=node.headers(Role.DRIVER))
     assert refused.status_code == 409
     assert refused.json()["detail"]["code"] == "crates_missing"
