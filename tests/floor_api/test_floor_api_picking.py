@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from edge.domain.auth import Role
 from edge.services import auth
@@ -47,6 +48,10 @@ def test_location_then_items_count_up_and_finish_the_stop(edge_node: EdgeNode) -
     line = edge_node.store.query("SELECT * FROM tour_lines WHERE tour_id = ? AND stop_no = 1", (tour["tour_id"],))[0]
     assert line["picked_qty"] == stop["quantity"] and line["status"] == "done"
     assert len(outbox(edge_node, "floor.pick")) == stop["quantity"] + 1
+    who = {(e["actor"], e["device_id"]) for e in events(edge_node, "floor.pick")}
+    assert who == {("person:P01", "pda-test")}
+    sent = json.loads(outbox(edge_node, "floor.pick")[-1]["payload"])
+    assert sent["device_id"] == "pda-test" and sent["payload"]["picked_qty"] == stop["quantity"]
 
 
 def test_wrong_location_item_and_unknown_codes_are_refused_with_codes_and_messages(edge_node: EdgeNode) -> None:
