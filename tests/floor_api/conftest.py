@@ -43,7 +43,7 @@ def printer_rig(edge_node: EdgeNode) -> Iterator[PrinterRig]:
     sim, sup = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
     printer = sup.devices[0]
     assert isinstance(printer, LabelPrinter)
-    rig = PrinterRig(sim, SupervisedPrinter(printer, loop), loop)
+    rig = PrinterRig(sim, SupervisedPrinter(printer, loop, timeout_s=1.0), loop)
     edge_node.client.app.state.label_printer = rig.output  # type: ignore[attr-defined]
     yield rig
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from edge.domain.auth import Role
@@ -93,6 +94,22 @@ def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged
     assert len(outbox(edge_node, "floor.label_printed")) == 2
     nxt = sort(edge_node, sku["gtin"])
     assert all(p["sscc"] != target["sscc"] for p in nxt["puts"])
+
+
+def test_label_waits_through_paper_out_and_prints_once_paper_is_back(
+        edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
+    pick_every_tour(edge_node)
+    target = sort(edge_node, a_planned_sku(edge_node)["gtin"])["puts"][0]
+    sort(edge_node, target["sscc"])
+    printer_rig.sim.paper_out = True
+    closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
+    assert closed.json()["print"]["outcome"] == "queued: printer not ready"
+    assert printer_rig.sim.printed == []
+    printer_rig.sim.paper_out = False
+    deadline = time.monotonic() + 5
+    while not printer_rig.sim.printed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(printer_rig.sim.printed) == 1 and target["sscc"].encode() in printer_rig.sim.printed[0]
 
 
 def test_label_without_a_printer_is_logged_as_not_printed(edge_node: EdgeNode) -> None:

@@ -23,7 +23,6 @@ from edge.store.db import Write, utc_text
 
 COMPANY_PREFIX = "6901234"  # the chain's GS1 company prefix (demo)
 EXTENSION_DIGIT = 0  # crates (reusable totes) use extension digit 0
-PRINT_TIMEOUT_S = 5.0
 TEMP_NAMES = {"chilled": "CHILLED 冷藏", "frozen": "FROZEN 冷冻", "ambient": "AMBIENT 常温"}
 
 
@@ -32,9 +31,10 @@ class LabelOutput(Protocol):
 
     name: str
 
-    def print_label(self, label: Label, timeout_s: float) -> int:
-        """Print and wait for the printer to confirm; returns bytes sent. Raises TimeoutError when
-        the printer is not ready in time (the job stays queued), OSError when it is unreachable."""
+    def print_label(self, label: Label) -> int:
+        """Print and wait (a bounded time) for the printer to confirm; returns bytes sent. Raises
+        TimeoutError when the printer is not ready in time (the job stays queued), OSError when it
+        is unreachable."""
         ...
 
 
@@ -127,7 +127,7 @@ def _print(store: Store, sscc: str, printer: LabelOutput | None, *, who: Princip
         outcome = "no printer configured"
     else:
         try:
-            sent = printer.print_label(label, PRINT_TIMEOUT_S)
+            sent = printer.print_label(label)
         except TimeoutError:
             outcome = "queued: printer not ready"
         except OSError as error:

@@ -16,15 +16,16 @@ from drivers.devices.printer import LabelPrinter
 class SupervisedPrinter:
     """A `LabelOutput` over a LabelPrinter that a drivers Supervisor runs on `loop`."""
 
-    def __init__(self, printer: LabelPrinter, loop: asyncio.AbstractEventLoop):
+    def __init__(self, printer: LabelPrinter, loop: asyncio.AbstractEventLoop, timeout_s: float = 5.0):
         self.printer = printer
         self.loop = loop
         self.name = printer.id
+        self.timeout_s = timeout_s  # how long a sorter waits at the put wall before moving on
 
-    def print_label(self, label: Label, timeout_s: float) -> int:
+    def print_label(self, label: Label) -> int:
         async def job() -> int:
             queued = self.printer.submit(label)
-            await asyncio.wait_for(asyncio.shield(queued.done), timeout_s)
+            await asyncio.wait_for(asyncio.shield(queued.done), self.timeout_s)
             return len(queued.data)
 
-        return asyncio.run_coroutine_threadsafe(job(), self.loop).result(timeout_s + 1.0)
+        return asyncio.run_coroutine_threadsafe(job(), self.loop).result(self.timeout_s + 1.0)
