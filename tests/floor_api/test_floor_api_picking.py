@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from edge.domain.auth import Role
 from edge.services import auth
@@ -241,3 +242,18 @@ def test_bad_request_bodies_and_unknown_tours_answer_clearly(edge_node: EdgeNode
     assert missing.status_code == 404 and missing.json()["detail"]["code"] == "no_tour"
     too_many = {"scans": [new_scan("A01-01-1", tour_version=1)] * 501}
     assert edge_node.client.post(f"{url}/batch", json=too_many, headers=headers).status_code == 422
+
+
+def test_the_same_scan_sent_from_many_threads_at_once_counts_once(edge_node: EdgeNode) -> None:
+    build_wave(edge_node)
+    tour = take_tour(edge_node)
+    stop = tour["stops"][0]
+    pick(edge_node, tour, stop["location_code"])
+    scan = new_scan(stop["gtin"], tour_version=tour["version"])
+    url, headers = f"{API}/tours/{tour['tour_id']}/scans", edge_node.headers(Role.PICKER)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: edge_node.client.post(url, json=scan, headers=headers).json(), range(8)))
+    assert sorted(a["duplicate"] for a in answers) == [False] + [True] * 7
+    assert {a["picked_qty"] for a in answers} == {1}
+    assert edge_node.store.scalar("SELECT picked_qty FROM tour_lines WHERE tour_id = ? AND stop_no = 1",
+                                  (tour["tour_id"],)) == 1
