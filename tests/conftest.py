@@ -1,4 +1,4 @@
-"""Shared pytest configuration: fixture plugins for the edge node and the MQTT broker."""
+"""Shared pytest configuration: fixture plugins (edge node, broker, browser, async tests)."""
 
 pytest_plugins = ["tests.fixtures.broker", "tests.fixtures.edge", "tests.hq_sync.hq_sync_report",
-                  "tests.fixtures.browser"]
+                  "tests.fixtures.browser", "tests.fixtures.async_tests"]

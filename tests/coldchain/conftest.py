@@ -1,10 +1,8 @@
-"""Cold-chain fixtures: a store with the demo's master data and cold assets; async tests on a fresh loop."""
+"""Cold-chain fixtures: a store with the demo's master data and cold assets."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import inspect
 
 import pytest
 
@@ -14,16 +12,7 @@ from edge.settings import Settings
 from edge.store import Store
 
 T0 = dt.datetime(2026, 7, 1, 0, 0, tzinfo=dt.UTC)
-ASYNC_TEST_TIMEOUT = 60.0
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), ASYNC_TEST_TIMEOUT))
-    return True
 
 
 @pytest.fixture

@@ -55,17 +55,13 @@ async def test_serial_finds_replugged_adapter_through_by_id_link(tmp_path: Path)
     other.close()
 
 
-def test_rs485_settings_are_rejected_by_a_pty_with_a_clear_reason() -> None:
+async def test_rs485_settings_are_rejected_by_a_pty_with_a_clear_reason() -> None:
     settings = SerialSettings.from_mapping({"baudrate": 9600, "parity": "even", "rs485": True})
     assert settings.parity == "E" and settings.rs485 is not None
-
-    async def run() -> None:
-        port = PtyPort()
-        with pytest.raises(TransportError, match="RS-485"):
-            await SerialTransport(port.path, settings).ensure_open()
-        port.close()
-
-    asyncio.run(run())
+    port = PtyPort()
+    with pytest.raises(TransportError, match="RS-485"):
+        await SerialTransport(port.path, settings).ensure_open()
+    port.close()
 
 
 async def test_tcp_transport_reconnects_after_peer_closes() -> None:
