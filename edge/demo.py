@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge.demo_catalog import BESTSELLERS, PRODUCTS, SUPPLIERS, VARIANTS
-from edge.domain.auth import Role
+from edge.domain.auth import Principal, Role
 from edge.services import auth
+from edge.services.floor.fleet import demo_fleet, put_fleet
 from edge.services.intake import IntakeResult, ingest_batch, local_today
 from edge.settings import Settings
 from edge.store import Store
@@ -24,6 +25,7 @@ CITY_CENTRE = (31.2304, 121.4737)  # People's Square, Shanghai
 WAREHOUSE_POSITION = (31.1030, 121.3660)  # a logistics park south-west of the centre
 GS1_PREFIX = "6901234"  # demo company prefix; item references are generated below
 DEMO_PIN = "2468"
+DEMO_ACTOR = Principal("machine", "demo", Role.SUPERVISOR, "demo loader")
 SUPERVISOR_PIN = "1357"
 
 #: Aisles of the demo warehouse by zone: chilled fruit and dairy, frozen, ambient.
@@ -39,6 +41,7 @@ class DemoSize:
     pickers: int = 12
     sorters: int = 8
     drivers: int = 15
+    trucks: int = 15
 
 
 def gtin13(item_reference: int) -> str:
@@ -155,6 +158,7 @@ def load_demo(store: Store, settings: Settings, now: dt.datetime, size: DemoSize
             w.db.table("stock").insert_all(demo_stock(rng, skus, today))
             w.emit("demo.loaded", settings.warehouse_id, {"stores": len(stores), "skus": len(skus)}, to_hq=False)
         _add_people(store, stores, size, now)
+        put_fleet(store, demo_fleet(size.trucks), who=DEMO_ACTOR, now=now)
         credentials["hq_token"] = auth.add_machine(store, machine_id="hq", kind=Role.HQ, name="HQ", now=now)
     intake = None
     if not store.scalar("SELECT COUNT(*) FROM orders WHERE delivery_date = ?", (delivery.isoformat(),)):

@@ -25,7 +25,7 @@ import yaml
 
 from edge.demo import demo_skus
 from edge.demo_catalog import SUPPLIERS
-from edge.services.coldchain_assets import apply_spec, demo_spec
+from edge.services.coldchain_assets import ColdChainSpec, apply_spec, demo_spec, parse_spec
 from edge.settings import Settings
 from edge.store import Store
 
@@ -106,6 +106,15 @@ def seed_hq(hq_url: str, settings: Settings, store: Store) -> int:
         return len(orders)
 
 
+def compartment_assets(store: Store) -> ColdChainSpec:
+    """Each truck compartment of the fleet as a cold asset, so crates on a truck get its telemetry."""
+    return parse_spec({"assets": [
+        {"asset_id": c["compartment_id"], "kind": "truck_compartment", "temp_class": c["temp_class"],
+         "name": f"{c['vehicle_id']} {c['temp_class']}", "vehicle_id": c["vehicle_id"]}
+        for c in store.query("SELECT compartment_id, vehicle_id, temp_class FROM vehicle_compartments"
+                             " WHERE temp_class != 'ambient' ORDER BY compartment_id")]}, "demo fleet compartments")
+
+
 def _edge_orders(store: Store) -> list[dict[str, Any]]:
     lines: dict[str, list[dict[str, Any]]] = {}
     for row in store.query("SELECT hq_order_id, line_no, sku_id, quantity, unit_price_fen FROM order_lines"
@@ -141,7 +150,9 @@ def run_demo_stack(settings: Settings, store: Store) -> Iterator[DemoStack]:
         seed_hq(hq_url, settings, store)
 
         if not store.scalar("SELECT COUNT(*) FROM cold_assets"):
-            apply_spec(store, demo_spec(), actor="system:demo", now=dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            apply_spec(store, demo_spec(), actor="system:demo", now=now)
+            apply_spec(store, compartment_assets(store), actor="system:demo", now=now)
         node = settings.model_copy(update={
             "site_config": site_out, "mqtt_port": mqtt_port, "hq_url": hq_url,
             "uplink": settings.uplink.model_copy(update={"enabled": True, "host": "127.0.0.1", "port": mqtt_port}),

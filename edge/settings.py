@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = None
     session_minutes: int = Field(default=12 * 60, ge=1, description="PDA shift-length sessions")
     site_config: Path | None = Field(default=None, description="device instances (YAML)")
+    crate_label_printer: str | None = Field(default=None, description="device id; default: the site's first printer")
     uplink: UplinkSettings = Field(default_factory=UplinkSettings, description="HQ's MQTT uplink ([uplink])")
 
     @field_validator("time_zone")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from drivers.bus import Bus, Subscription
+from drivers.devices.printer import LabelPrinter
 from drivers.readings import ClimateReading
 from drivers.site import SiteConfig, load_site
 from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
@@ -26,6 +27,7 @@ from edge.services import telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
 from edge.services.coldchain_assets import SensorInfo, apply_spec, parse_spec, sensors_from_site
 from edge.services.device_status import save_statuses
+from edge.services.floor.printing import SupervisedPrinter
 from edge.services.telemetry import Retention, Sample
 from edge.store import Store
 
@@ -190,6 +192,17 @@ def register_site_sensors(store: Store, site: SiteConfig, now: dt.datetime) -> i
     return len(fresh)
 
 
+def crate_label_printer(supervisor: Supervisor, device_id: str | None) -> LabelPrinter | None:
+    """The printer for crate labels: the one named in settings, else the site's first label printer."""
+    printers = [d for d in supervisor.devices if isinstance(d, LabelPrinter)]
+    if device_id is None:
+        return printers[0] if printers else None
+    named = [p for p in printers if p.id == device_id]
+    if not named:
+        raise ValueError(f"crate_label_printer {device_id!r} is not a label printer of the site")
+    return named[0]
+
+
 def runtime_for(store: Store, site_path: object, clock: Clock) -> DeviceRuntime:
     """The runtime of the site file (no file: no devices, but the bus is there for publishers)."""
     if site_path is None:
@@ -205,6 +218,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime = runtime_for(app.state.store, app.state.settings.site_config, app.state.clock)
     app.state.device_runtime = runtime
     await runtime.start()
+    printer = crate_label_printer(runtime.supervisor, app.state.settings.crate_label_printer)
+    if printer is not None:
+        app.state.label_printer = SupervisedPrinter(printer, asyncio.get_running_loop())
     try:
         yield
     finally:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from typer.testing import CliRunner
 
 from drivers.readings import BrixReading
-from drivers.supervisor import DeviceStatus
+from drivers.site import parse_site
+from drivers.supervisor import DeviceStatus, Supervisor
 from edge.cli import app as cli
 from edge.domain.auth import Role
+from edge.services.device_runtime import crate_label_printer
 from edge.services.device_status import save_statuses
 from tests.fixtures.edge import EdgeNode
 
@@ -48,3 +51,16 @@ def test_sync_status_and_exceptions_are_visible_to_the_supervisor(edge_node: Edg
     assert status["queue_depth"] == edge_node.store.scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL")
     assert edge_node.client.get("/api/v1/sync/exceptions", headers=headers).json() == []
     assert edge_node.client.post("/api/v1/sync/exceptions/99/resolve", headers=headers).status_code == 404
+
+
+def test_crate_labels_go_to_the_named_printer_or_the_first_one() -> None:
+    site = parse_site({"devices": [
+        {"id": "scan-1", "profile": "honeywell-serial-aim", "port": "/dev/serial/by-id/x"},
+        {"id": "label-a", "profile": "escpos-80mm-network", "host": "127.0.0.1", "tcp_port": 9100},
+        {"id": "label-b", "profile": "zebra-zpl-network", "host": "127.0.0.1", "tcp_port": 9101}]})
+    supervisor = Supervisor(site)
+    assert crate_label_printer(supervisor, None).id == "label-a"  # type: ignore[union-attr]
+    assert crate_label_printer(supervisor, "label-b").id == "label-b"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="scan-1"):
+        crate_label_printer(supervisor, "scan-1")
+    assert crate_label_printer(Supervisor(devices=[]), None) is None
