@@ -25,7 +25,7 @@ from routing.vrp.model import Plan
 from routing.vrp.readers import instance_from_dict, read_instance
 from routing.vrp.solve import solve_delivery
 
-ROOT = Path("/work/shared/vrp_instances")
+ROOT = Path(__file__).resolve().parents[2] / "shared" / "vrp_instances"  # ../shared beside the repo
 SIX = ["C101", "C201", "R101", "R201", "RC101", "RC201"]
 ENGINES = ("ortools", "vroom", "pyvrp")
 

@@ -18,7 +18,7 @@ from routing.vrp.readers import instance_from_dict, read_instance
 from routing.vrp.schedule import schedule_route
 from routing.vrp.solve import _best, solve_delivery
 
-SHARED = Path("/work/shared/vrp_instances")
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "vrp_instances"  # ../shared beside the repo
 SOLOMON = SHARED / "solomon" / "C101.txt"
 needs_instances = pytest.mark.skipif(not SOLOMON.exists(), reason="benchmark instances not present")
 
