@@ -233,6 +233,66 @@ class DeliveredPayload(_Message):
     proof_ref: str = Field(max_length=200)
 
 
+class ExposureBand(_Message):
+    """A temperature band in degrees C; None is an open side (frozen has no lower limit)."""
+
+    low_c: float | None = None
+    high_c: float | None = None
+
+
+class CrateExposure(_Message):
+    """A crate's temperature history from packing to handoff, judged against its own band.
+
+    Degrees C and seconds as measured (readings are decimals, not counts). Time the crate spent
+    where no sensor watched it is `unmonitored_s`; `alarms` are the edge's alarm ids on the
+    assets it was in while it was there.
+    """
+
+    band: ExposureBand
+    warning: str | None = Field(default=None, max_length=500, description="e.g. a mixed crate judged by its class")
+    samples: int = Field(ge=0)
+    covered_s: float = Field(ge=0)
+    unmonitored_s: float = Field(ge=0)
+    min_c: float | None = None
+    max_c: float | None = None
+    mean_c: float | None = None
+    mkt_c: float | None = Field(default=None, description="mean kinetic temperature (USP)")
+    above_s: float = Field(ge=0)
+    below_s: float = Field(ge=0)
+    out_of_range_s: float = Field(ge=0, description="above_s + below_s")
+    degree_minutes: float = Field(ge=0)
+    alarms: list[int] = Field(default_factory=list)
+
+
+class ProofCrate(_Message):
+    sscc: str = Field(pattern=r"^\d{18}$")
+    temp_class: TempClass
+    status: str = Field(max_length=32)
+    delivered_at: AwareDatetime | None = None
+    exposure: CrateExposure | None = Field(default=None, description="absent from edges before exposure was sent")
+
+
+class ProofException(_Message):
+    kind: Literal["missing", "damaged", "warm"]
+    sscc: str = Field(pattern=r"^\d{18}$")
+    detail: str = Field(max_length=500)
+
+
+class DeliveryProofPayload(_Message):
+    """`delivery.proof`: the store owner signed for a stop; every crate with its temperature history."""
+
+    route_id: str = Field(min_length=1, max_length=64)
+    stop_no: int = Field(ge=1)
+    store_id: str = Field(min_length=1, max_length=64)
+    delivery_date: dt.date
+    confirmed_by: str = Field(min_length=1, max_length=64)
+    confirmed_at: AwareDatetime
+    photo_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    delivered: list[str] = Field(max_length=1000)
+    crates: list[ProofCrate] = Field(max_length=1000)
+    exceptions: list[ProofException] = Field(max_length=1000)
+
+
 class QcResultPayload(_Message):
     """`qc.result`: receiving quality check of a lot (e.g. Brix of blueberries)."""
 
@@ -269,6 +329,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "crate.packed": CratePackedPayload,
     "crate.loaded": LoadedPayload,
     "order.delivered": DeliveredPayload,
+    "delivery.proof": DeliveryProofPayload,
     "qc.result": QcResultPayload,
     "coldchain.alarm": ColdChainAlarmPayload,
     "sync.exception": SyncExceptionPayload,

@@ -107,9 +107,9 @@ def depart(route_id: str, store: StoreDep, now: NowDep, who: DriverOrSupervisor)
 
 
 @router.get("/routes/{route_id}/stops/{stop_no}")
-def stop(route_id: str, stop_no: int, store: StoreDep, _: DriverOrSupervisor) -> dict[str, Any]:
+def stop(route_id: str, stop_no: int, store: StoreDep, now: NowDep, _: DriverOrSupervisor) -> dict[str, Any]:
     with floor_errors():
-        return handoff.stop_view(store, route_id, stop_no)
+        return handoff.stop_view(store, route_id, stop_no, now=now)
 
 
 @router.post("/routes/{route_id}/stops/{stop_no}/scans")
@@ -123,7 +123,7 @@ def handoff_scan(route_id: str, stop_no: int, scan: HandoffScan, request: Reques
 def handoff_batch(route_id: str, stop_no: int, body: HandoffBatch, request: Request, store: StoreDep, now: NowDep,
                   who: Driver) -> dict[str, Any]:
     with floor_errors():
-        handoff.stop_view(store, route_id, stop_no)
+        handoff.stop_exists(store, route_id, stop_no)
         return run_batch(body.scans, lambda s: handoff.handoff_scan(store, route_id, stop_no, s, driver=who, now=now),
                          locale_of(request))
 

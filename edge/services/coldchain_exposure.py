@@ -156,3 +156,15 @@ def crate_exposure(store: Store, sscc: str, *, now: dt.datetime | None = None,
     return {"sscc": sscc, "status": crate[1], "temp_class": crate[0], "band": _band(band), "warning": warning,
             "legs": legs, **summary.as_dict(), "unmonitored_s": round(max(unmonitored, 0.0), 3),
             "alarms": sorted(set(alarms))}
+
+
+#: What the handoff screen and the proof of delivery carry of a crate's exposure (no legs).
+SUMMARY_KEYS = ("band", "warning", "samples", "covered_s", "unmonitored_s", "min_c", "max_c", "mean_c", "mkt_c",
+                "above_s", "below_s", "out_of_range_s", "degree_minutes", "alarms")
+
+
+def crate_summary(store: Store, sscc: str, *, now: dt.datetime,
+                  dh_over_r: float = DEFAULT_DH_OVER_R) -> dict[str, Any]:
+    """`crate_exposure` without its legs, up to `now` for a crate not yet delivered."""
+    full = crate_exposure(store, sscc, now=now, dh_over_r=dh_over_r)
+    return {key: full[key] for key in SUMMARY_KEYS}

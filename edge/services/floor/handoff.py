@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 from edge.domain.auth import Principal, Role
 from edge.domain.floor.codes import classify
 from edge.services import auth
+from edge.services.coldchain_exposure import crate_summary
 from edge.services.floor import scanlog
 from edge.services.floor.crates import crate_scan
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
-from edge.store.db import Write
+from edge.store.db import Write, parse_utc
 
 MAX_PHOTO = 5 * 1024 * 1024
 _IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
@@ -52,13 +53,26 @@ def _stop(conn: Any, route_id: str, stop_no: int) -> Any:
     return row
 
 
-def stop_view(store: Store, route_id: str, stop_no: int) -> dict[str, Any]:
+def stop_exists(store: Store, route_id: str, stop_no: int) -> None:
+    """NotFound unless the route has this stop."""
+    _stop(store.conn, route_id, stop_no)
+
+
+def _as_of(stop: Any, now: dt.datetime) -> dt.datetime:
+    """Exposure runs to the owner's signature once the stop is confirmed, else to now."""
+    return parse_utc(stop["confirmed_at"]) if stop["confirmed_at"] else now
+
+
+def stop_view(store: Store, route_id: str, stop_no: int, *, now: dt.datetime) -> dict[str, Any]:
+    """The stop, its crates (each with its temperature history so far) and its exceptions."""
     stop = dict(_stop(store.conn, route_id, stop_no))
     stop["crates"] = store.query(
         "SELECT sscc, temp_class, crate_no, status, delivered_at IS NOT NULL AS scanned FROM crates"
         " WHERE route_id = ? AND stop_no = ? ORDER BY temp_class, crate_no", (route_id, stop_no))
+    as_of = _as_of(stop, now)
     for c in stop["crates"]:
         c["scanned"] = bool(c["scanned"])
+        c["exposure"] = crate_summary(store, c["sscc"], now=as_of)
     stop["exceptions"] = store.query(
         "SELECT * FROM floor_exceptions WHERE subject IN (SELECT sscc FROM crates WHERE route_id = ? AND stop_no = ?)"
         " AND kind IN ('missing', 'damaged', 'warm') ORDER BY exception_id", (route_id, stop_no))
@@ -146,7 +160,7 @@ def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Con
     """The owner signs for the stop: unscanned crates are missing; the proof of delivery goes to HQ."""
     stop = _stop(store.conn, route_id, stop_no)
     if stop["status"] == "delivered":
-        return _proof_of(store.conn, data_dir, route_id, stop_no)
+        return _proof_of(store, data_dir, route_id, stop_no)
     if stop["route_status"] not in ("departed", "done"):
         raise FloorError("not_departed", f"route {route_id} has not left yet")
     if body.photo_id is not None and (not stop["photo_path"] or body.photo_id[:16] not in stop["photo_path"]):
@@ -174,16 +188,26 @@ def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Con
         if not w.conn.execute("SELECT 1 FROM route_stops WHERE route_id = ? AND status = 'pending'",
                               (route_id,)).fetchone():
             w.conn.execute("UPDATE routes SET status = 'done' WHERE route_id = ?", (route_id,))
-        proof = _proof_of(w.conn, data_dir, route_id, stop_no)
+        proof = _proof_of(store, data_dir, route_id, stop_no)
         w.emit("delivery.proof", f"{route_id}/{stop_no}", proof)
     return proof
 
 
-def _proof_of(conn: Any, data_dir: Path, route_id: str, stop_no: int) -> dict[str, Any]:
+def _proof_of(store: Store, data_dir: Path, route_id: str, stop_no: int) -> dict[str, Any]:
+    """The proof of delivery (HQ's `DeliveryProofPayload`): each crate with its exposure up to the signature.
+
+    Called inside the confirming transaction (this thread's connection sees its writes), and
+    again for a repeated confirm, which gives the same proof: exposure is judged as of
+    `confirmed_at`, and a delivered crate's history ends at its own delivered scan.
+    """
+    conn = store.conn
     stop = _stop(conn, route_id, stop_no)
     crates = [dict(r) for r in conn.execute("SELECT sscc, temp_class, status, delivered_at FROM crates WHERE"
                                             " route_id = ? AND stop_no = ? ORDER BY temp_class, crate_no",
                                             (route_id, stop_no))]
+    as_of = parse_utc(stop["confirmed_at"])
+    for crate in crates:
+        crate["exposure"] = crate_summary(store, crate["sscc"], now=as_of)
     photo = None
     if stop["photo_path"]:
         photo = hashlib.sha256((data_dir / stop["photo_path"]).read_bytes()).hexdigest()

@@ -13,6 +13,7 @@ from edge.domain.floor.codes import classify
 from edge.services.floor import scanlog
 from edge.services.floor.crates import crate_scan
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
+from edge.services.floor.fulfilment import finalise_short_lines
 from edge.services.floor.routes import route_row
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
@@ -141,6 +142,7 @@ def depart(store: Store, route_id: str, *, who: Principal, now: dt.datetime) -> 
             "UPDATE orders SET status = 'loaded', updated_at = ? WHERE delivery_date = ? AND status IN"
             " ('picking', 'picked', 'packed') AND store_id IN (SELECT store_id FROM route_stops WHERE route_id = ?)",
             (w.now_text, route["delivery_date"], route_id))
+        finalise_short_lines(w, route["delivery_date"], route_id)
         w.emit("floor.departed", route_id, {"vehicle_id": route["vehicle_id"], "driver_id": route["driver_id"],
                                             "missing": missing, "override_id": override})
     return route_row(store, route_id)

@@ -18,6 +18,7 @@ from edge.domain.floor.codes import classify
 from edge.services.aggregation import demand_for
 from edge.services.floor import scanlog
 from edge.services.floor.crates import crate_scan, open_crate
+from edge.services.floor.fulfilment import emit_line_picked
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write
@@ -92,7 +93,8 @@ def _item(w: Write, scan: SortScan, sku: Any, station: str) -> dict[str, Any]:
 
 
 def _fulfil(w: Write, day: str, store_id: str, sku_id: str, quantity: int) -> list[dict[str, Any]]:
-    """Add the put to the store's order lines; orders whose every line is complete become picked."""
+    """Add the put to the store's order lines (each changed line goes to HQ as `order.line_picked`);
+    orders whose every line is complete become picked."""
     lines = [OpenLine(*r) for r in w.conn.execute(
         "SELECT l.hq_order_id, l.line_no, l.quantity, l.picked_qty FROM order_lines l JOIN orders o"
         " USING (hq_order_id) WHERE o.delivery_date = ? AND o.store_id = ? AND l.sku_id = ?"
@@ -101,6 +103,7 @@ def _fulfil(w: Write, day: str, store_id: str, sku_id: str, quantity: int) -> li
     for line, take in allocate_put(lines, quantity):
         w.conn.execute("UPDATE order_lines SET picked_qty = picked_qty + ? WHERE hq_order_id = ? AND line_no = ?",
                        (take, line.hq_order_id, line.line_no))
+        emit_line_picked(w, line.hq_order_id, line.line_no, sku_id, line.picked_qty + take, line.quantity)
         complete = w.conn.execute("SELECT MIN(picked_qty >= quantity) FROM order_lines WHERE hq_order_id = ?",
                                   (line.hq_order_id,)).fetchone()[0]
         status = "picked" if complete else "picking"
