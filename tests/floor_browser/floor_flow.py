@@ -43,3 +43,53 @@ def pick_next_tour(edge: LiveEdge, picker: str) -> dict[str, Any]:
         answer = api.post(f"/api/v1/floor/tours/{tour['tour_id']}/scans/batch", json={"scans": scans}).json()
         assert answer["refused"] == 0, answer
         return tour
+
+
+def sort_and_close(edge: LiveEdge, gtin: str) -> list[str]:
+    """A sorter puts one picked SKU into its store crates and closes them; returns their SSCCs."""
+    def scan(code: str) -> dict[str, Any]:
+        body = {"scans": [{"scan_id": str(uuid.uuid4()), "seq": 1, "code": code,
+                           "delivery_date": str(edge.delivery_date)}]}
+        result: dict[str, Any] = sorter.post("/api/v1/floor/sort/scans/batch", json=body).json()["results"][0]
+        assert result["ok"], result
+        return result
+
+    with edge.api("T01") as sorter:
+        ssccs = []
+        for put in scan(gtin)["puts"]:
+            scan(put["sscc"])
+            ssccs.append(put["sscc"])
+        for sscc in ssccs:
+            closed = sorter.post(f"/api/v1/floor/crates/{sscc}/close")
+            assert closed.status_code == 200, closed.text
+        return ssccs
+
+
+def crates_ready(edge: LiveEdge) -> list[str]:
+    """Wave built, one tour picked and dropped, its first two SKUs sorted into closed store crates."""
+    build_wave(edge)
+    tour = pick_next_tour(edge, "P01")
+    gtins = list(dict.fromkeys(stop["gtin"] for stop in tour["stops"]))[:2]
+    return [sscc for gtin in gtins for sscc in sort_and_close(edge, gtin)]
+
+
+def plan_routes(edge: LiveEdge) -> list[dict[str, Any]]:
+    """The supervisor plans the date's routes on the demo fleet; routes richest in crates first."""
+    with edge.api("SUP01") as sup:
+        planned = sup.post("/api/v1/floor/routes/plan", json={"delivery_date": str(edge.delivery_date),
+                                                              "time_limit_s": 1})
+        assert planned.status_code == 200, planned.text
+        routes: list[dict[str, Any]] = planned.json()["routes"]
+    return sorted(routes, key=lambda r: -sum(s["crates"] for s in r["stops"]))
+
+
+def manifest(edge: LiveEdge, route_id: str) -> list[dict[str, Any]]:
+    with edge.api("SUP01") as sup:
+        crates: list[dict[str, Any]] = sup.get(f"/api/v1/floor/routes/{route_id}/manifest").json()["crates"]
+        return crates
+
+
+def assign_route(edge: LiveEdge, route_id: str, driver: str) -> None:
+    with edge.api("SUP01") as sup:
+        answer = sup.post(f"/api/v1/floor/routes/{route_id}/assign", json={"driver_id": driver})
+        assert answer.status_code == 200, answer.text

@@ -111,6 +111,8 @@ export function classify(rawScan) {
     if (!checkDigitOk(body)) throw new ScanError("GTIN check digit is wrong", raw);
     return { kind: "item", gtin: body.padStart(14, "0"), lot: null, grams: null, count: null, raw };
   }
+  // A bare SSCC (typed off a torn label): the server takes the 18 digits too.
+  if (!gs1 && /^\d{18}$/.test(body) && checkDigitOk(body)) return { kind: "crate", sscc: body, raw };
   if (gs1 || body.startsWith("(") || body.includes(GS) || /^(00\d{18}|0[12]\d{14})/.test(body)) {
     const ais = parseElements(body);
     if ("00" in ais) return { kind: "crate", sscc: ais["00"], raw };
