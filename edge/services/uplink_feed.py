@@ -4,7 +4,8 @@
 facts to the spool in one transaction with the cursors, so a crash never sends a fact twice
 from here nor skips one. A rollup bucket is sent once it is closed (its end plus a grace for
 readings in transit is past); a late reading that changes a closed bucket sends it again as a
-revision (same bucket, newer `updated_at`), and HQ keeps the latest.
+revision (same bucket, newer `updated_at`), and HQ keeps the latest. A crate's exposure is sent
+once, when its `delivered` scan is older than the same grace (so the truck's last readings are in).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 
 from edge.services import uplink_spool as spool
 from edge.services.coldchain_assets import assets
-from edge.services.uplink_topics import WHOLE_ASSET, UplinkMessage
+from edge.services.coldchain_exposure import crate_exposure
+from edge.services.uplink_topics import CRATES_ASSET, WHOLE_ASSET, UplinkMessage
 from edge.store import Store
 from edge.store.db import parse_utc
 
 LEVELS = {"1m": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1)}
 ALARM_BATCH = 5000
+EXPOSURE_BATCH = 500
 UNASSIGNED = "unassigned"
 
 
@@ -103,6 +106,30 @@ def _alarms(conn: sqlite3.Connection, warehouse: str) -> list[UplinkMessage]:
     return messages
 
 
+def _exposures(store: Store, warehouse: str, delivered_before: dt.datetime) -> list[UplinkMessage]:
+    """One message per delivered crate, in the order the deliveries were recorded; the cursor stops
+    at the first delivery still inside the grace, so none is skipped or sent twice."""
+    conn = store.conn
+    row = conn.execute("SELECT value FROM uplink_state WHERE key = 'cursor.crate_delivered'").fetchone()
+    cursor = int(row[0]) if row else 0
+    rows = conn.execute(
+        "SELECT s.crate_scan_id, s.sscc, s.scanned_at, s.route_id, c.store_id, c.delivery_date FROM crate_scans s"
+        " JOIN crates c USING (sscc) WHERE s.kind = 'delivered' AND s.crate_scan_id > ? ORDER BY s.crate_scan_id"
+        " LIMIT ?", (cursor, EXPOSURE_BATCH)).fetchall()
+    messages = []
+    for r in rows:
+        delivered = parse_utc(r["scanned_at"])
+        if delivered > delivered_before:
+            break
+        body = {"store_id": r["store_id"], "route_id": r["route_id"], "delivery_date": r["delivery_date"],
+                "delivered_at": r["scanned_at"], **crate_exposure(store, r["sscc"], now=delivered)}
+        messages.append(UplinkMessage("exposure", warehouse, CRATES_ASSET, r["sscc"], delivered, body))
+        cursor = r["crate_scan_id"]
+    if messages:
+        spool.set_state(conn, "cursor.crate_delivered", str(cursor))
+    return messages
+
+
 def collect(store: Store, *, warehouse: str, now: dt.datetime, budget_bytes: int,
             grace: dt.timedelta = dt.timedelta(seconds=30)) -> int:
     """Spool what changed since the last call; returns how many messages were added."""
@@ -111,6 +138,7 @@ def collect(store: Store, *, warehouse: str, now: dt.datetime, budget_bytes: int
         where = _sensor_assets(w.conn)
         messages = [m for level in LEVELS for m in _rollups(w.conn, level, now - grace, warehouse, where, facts)]
         messages += _alarms(w.conn, warehouse)
+        messages += _exposures(store, warehouse, now - grace)
         if messages:
             spool.enqueue(w.conn, messages, budget_bytes=budget_bytes, created_at=w.now_text)
     return len(messages)

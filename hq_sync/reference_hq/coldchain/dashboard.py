@@ -1,4 +1,5 @@
-"""HQ's cold-chain dashboard: warehouses and trucks, current temperature, open alarms, MKT, 24 h charts.
+"""HQ's cold-chain dashboard: warehouses and trucks, current temperature, open alarms, MKT, 24 h charts,
+and the crates delivered in the window that spent time out of their band.
 
 Rendered on the server as HTML with inline SVG charts: no scripts, nothing from a CDN, so it
 works on HQ's wall screen as it is. Behind HQ's admin token (bearer header or `hq_admin` cookie).
@@ -93,7 +94,15 @@ def _sensor_rows(views: list[SensorView], alarms: list[AlarmView], start: dt.dat
     return "".join(rows)
 
 
-def render_page(views: list[SensorView], alarms: list[AlarmView], end: dt.datetime) -> str:
+def _crate_rows(crates: list[dict[str, Any]]) -> str:
+    return "".join(
+        f'<tr class="crate" data-sscc="{escape(c["sscc"])}"><td>{escape(c["warehouse"])}</td><td>{escape(c["sscc"])}'
+        f'</td><td>{escape(c["store_id"] or "")}</td><td>{escape(c["delivered_at"])}</td><td>{_num(c["max_c"])}</td>'
+        f'<td>{_num(c["mkt_c"])}</td><td>{_num((c["out_of_range_s"] or 0) / 60, " min")}</td></tr>' for c in crates)
+
+
+def render_page(views: list[SensorView], alarms: list[AlarmView], end: dt.datetime,
+                crates: list[dict[str, Any]] | None = None) -> str:
     start = end - WINDOW
     head = "<tr><th>asset</th><th>now</th><th>band</th><th>MKT 24 h</th><th>open alarms</th><th>24 h</th></tr>"
     sections = []
@@ -119,6 +128,9 @@ def render_page(views: list[SensorView], alarms: list[AlarmView], end: dt.dateti
         f"<h1>Cold chain</h1><p>24 hours to {_utc(end)}</p>"
         f'<h2>Open alarms ({len(alarms)})</h2><table id="alarms"><tr><th>warehouse</th><th>asset</th><th>sensor</th>'
         f"<th>severity</th><th>reason</th><th>state</th><th>since</th><th>value</th></tr>{alarm_rows}</table>"
+        f"<h2>Crates delivered out of band ({len(crates or [])})</h2><table id=\"crates\"><tr><th>warehouse</th>"
+        "<th>SSCC</th><th>store</th><th>delivered</th><th>max</th><th>MKT</th><th>out of band</th></tr>"
+        f"{_crate_rows(crates or [])}</table>"
         f"{''.join(sections)}</body></html>")
 
 
@@ -152,11 +164,18 @@ def coldchain_router(db: ColdChainDb, admin_token: str) -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def page(at: At = None) -> HTMLResponse:
         end = window_end(at)
-        return HTMLResponse(render_page(*load(db, end), end))
+        warm = [c for c in db.crate_exposures(since=end - WINDOW, out_of_range=True) if c["delivered_at"] <= _utc(end)]
+        return HTMLResponse(render_page(*load(db, end), end, warm))
 
     @router.get("/api/summary")
     def summary(at: At = None) -> dict[str, Any]:
         return summary_json(*load(db, window_end(at)))
+
+    @router.get("/api/crates")
+    def crates(sscc: str | None = None, warehouse: str | None = None, out_of_range: bool = False,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+        """Delivered crates' temperature histories (the edges' `exposure` messages), newest first."""
+        return db.crate_exposures(sscc=sscc, warehouse=warehouse, out_of_range=out_of_range, limit=limit)
 
     @router.get("/api/stats")
     def stats() -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""HQ's cold-chain tables: every uplink message once, in arrival order, plus what was refused.
+"""HQ's cold-chain tables: every uplink message once, in arrival order, plus what was refused;
+and each delivered crate's temperature history (its latest exposure message) by SSCC.
 
 Its own connection and tables (in HQ's database file or another): the consumer writes from
 paho's thread, the dashboard reads from the web server's.
@@ -33,6 +34,20 @@ CREATE TABLE IF NOT EXISTS cc_messages (
     UNIQUE (edge, epoch, seq)
 );
 CREATE INDEX IF NOT EXISTS cc_messages_series ON cc_messages (warehouse, asset, sensor, kind, event_time);
+CREATE TABLE IF NOT EXISTS cc_crate_exposures (
+    warehouse      TEXT NOT NULL,
+    sscc           TEXT NOT NULL,
+    edge           TEXT NOT NULL,
+    delivered_at   TEXT NOT NULL,
+    store_id       TEXT,
+    max_c          REAL,
+    mkt_c          REAL,
+    out_of_range_s REAL,
+    body           TEXT NOT NULL,
+    arrival        INTEGER NOT NULL,
+    PRIMARY KEY (warehouse, sscc)
+);
+CREATE INDEX IF NOT EXISTS cc_crate_exposures_by_time ON cc_crate_exposures (delivered_at);
 CREATE TABLE IF NOT EXISTS cc_counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS cc_refused (
     refused_id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, reason TEXT NOT NULL,
@@ -74,6 +89,14 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 class ColdChainDb:
     def __init__(self, path: Path | str):
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -108,11 +131,43 @@ class ColdChainDb:
                 )
                 duplicate = cursor.rowcount == 0
                 self._bump("duplicates" if duplicate else "stored")
+                if doc.kind == "exposure" and not duplicate:
+                    self._keep_exposure(env.edge, doc, int(cursor.lastrowid or 0))
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
         return Outcome(stored=not duplicate, duplicate=duplicate)
+
+    def _keep_exposure(self, edge: str, doc: _Doc, arrival: int) -> None:
+        """The crate's newest exposure by delivery time (a re-sent older one does not replace it)."""
+        body = doc.body
+        self._conn.execute(
+            "INSERT INTO cc_crate_exposures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (warehouse, sscc)"
+            " DO UPDATE SET edge = excluded.edge, delivered_at = excluded.delivered_at, store_id = excluded.store_id,"
+            " max_c = excluded.max_c, mkt_c = excluded.mkt_c, out_of_range_s = excluded.out_of_range_s,"
+            " body = excluded.body, arrival = excluded.arrival WHERE excluded.delivered_at >= delivered_at",
+            (doc.warehouse, doc.sensor, edge, _utc(doc.event_time), _text(body.get("store_id")),
+             _number(body.get("max_c")), _number(body.get("mkt_c")), _number(body.get("out_of_range_s")),
+             json.dumps(body, separators=(",", ":")), arrival))
+
+    def crate_exposures(self, *, sscc: str | None = None, warehouse: str | None = None,
+                        since: dt.datetime | None = None, out_of_range: bool = False,
+                        limit: int = 200) -> list[dict[str, Any]]:
+        """Delivered crates' exposures, newest delivery first, with the edge's whole history in `exposure`."""
+        where, params = ["1"], []
+        for clause, value in (("sscc = ?", sscc), ("warehouse = ?", warehouse),
+                              ("delivered_at >= ?", _utc(since) if since else None)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if out_of_range:
+            where.append("out_of_range_s > 0")
+        rows = self.query(
+            "SELECT warehouse, sscc, edge, delivered_at, store_id, max_c, mkt_c, out_of_range_s, body"
+            f" FROM cc_crate_exposures WHERE {' AND '.join(where)} ORDER BY delivered_at DESC, sscc LIMIT ?",
+            (*params, limit))
+        return [{k: v for k, v in r.items() if k != "body"} | {"exposure": json.loads(r["body"])} for r in rows]
 
     def _refuse(self, topic: str, payload: bytes, reason: str, received_at: dt.datetime) -> Outcome:
         with self._lock:
