@@ -47,8 +47,14 @@ def test_floor_browser_sort_puts_and_prints_a_label(pda: Pda, live_edge: LiveEdg
 
     page.once("dialog", lambda dialog: dialog.accept("label torn off"))
     page.locator(f"#crates li[data-sscc='{first_sscc}'] button").click()
-    expect(page.locator("#message")).to_contain_text("标签已打印")
+    # The first print's message is still on screen, so wait for the printer and the log, not the text.
+    for _ in range(100):
+        logged = live_edge.store.scalar("SELECT COUNT(*) FROM label_prints WHERE sscc = ?", (first_sscc,))
+        if len(label_printer.printed) == 2 and logged == 2:
+            break
+        page.wait_for_timeout(100)
     assert len(label_printer.printed) == 2
+    expect(page.locator("#message")).to_contain_text("标签已打印")
     assert live_edge.store.query("SELECT reprint, reason FROM label_prints WHERE sscc = ? ORDER BY print_id",
                                  (first_sscc,)) == [{"reprint": 0, "reason": None},
                                                     {"reprint": 1, "reason": "label torn off"}]
