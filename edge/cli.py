@@ -12,7 +12,7 @@ import typer
 
 from drivers import cli as drivers_cli
 from drivers.runtime_cli import sim_app
-from edge import sync_cli, uplink_cli
+from edge import coldchain_cli, sync_cli, uplink_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
@@ -37,6 +37,7 @@ app.add_typer(routing_cli.app, name="route")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(hq_cli.app, name="hq")
 app.add_typer(uplink_cli.app, name="uplink")
+app.add_typer(coldchain_cli.app, name="coldchain")
 
 EXIT_REFUSED = 2
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from edge.services.telemetry import Retention
 from edge.services.uplink_config import UplinkSettings
 
 CONFIG_FILE_VARIABLE = "HAOLIN_CONFIG"
@@ -46,6 +47,24 @@ class Settings(BaseSettings):
     site_config: Path | None = Field(default=None, description="device instances (YAML)")
     crate_label_printer: str | None = Field(default=None, description="device id; default: the site's first printer")
     uplink: UplinkSettings = Field(default_factory=UplinkSettings, description="HQ's MQTT uplink ([uplink])")
+    coldchain_config: Path | None = Field(
+        default=None, description="cold assets, sensors and SKU bands (YAML or TOML), applied when the node starts")
+    telemetry_raw_days: int = Field(default=30, ge=1, le=3650, description="keep raw readings this long")
+    telemetry_minute_days: int = Field(default=180, ge=1, le=3650, description="keep 1-minute rollups this long")
+    telemetry_hour_days: int = Field(default=3 * 365, ge=1, le=36500, description="keep 1-hour rollups this long")
+
+    @model_validator(mode="after")
+    def _coarser_kept_longer(self) -> Settings:
+        if not self.telemetry_raw_days <= self.telemetry_minute_days <= self.telemetry_hour_days:
+            raise ValueError(
+                f"telemetry retention must keep coarser data at least as long: raw {self.telemetry_raw_days}"
+                f" <= minute {self.telemetry_minute_days} <= hour {self.telemetry_hour_days} days")
+        return self
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(raw_days=self.telemetry_raw_days, minute_days=self.telemetry_minute_days,
+                         hour_days=self.telemetry_hour_days)
 
     @field_validator("time_zone")
     @classmethod

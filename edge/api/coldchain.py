@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.domain.auth import Principal, Role
 from edge.services import alarms, coldchain_exposure, coldchain_report, telemetry
-from edge.services.coldchain_assets import ColdChainSpec, apply_spec, assets
+from edge.services.coldchain_assets import ColdChainSpec, apply_spec
 
 router = APIRouter(prefix="/api/v1/coldchain", tags=["coldchain"])
 Viewer = Annotated[Principal, requires(Role.SUPERVISOR, Role.HQ)]
@@ -39,13 +39,7 @@ def _aware(moment: dt.datetime, name: str) -> dt.datetime:
 
 @router.get("/assets")
 def list_assets(store: StoreDep, _: Viewer) -> list[dict[str, Any]]:
-    latest: dict[str, list[dict[str, Any]]] = {}
-    for row in telemetry.latest(store):
-        latest.setdefault(row["asset_id"], []).append(row)
-    return [{"asset_id": a.asset_id, "kind": a.kind, "name": a.name, "temp_class": a.temp_class,
-             "vehicle_id": a.vehicle_id, "band": {"low_c": a.rule.band.low_c, "high_c": a.rule.band.high_c},
-             "delay_s": a.rule.delay_s, "heartbeat_s": a.rule.heartbeat_s, "sensors": latest.get(a.asset_id, [])}
-            for a in assets(store).values()]
+    return telemetry.asset_overview(store)
 
 
 @router.put("/config")

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -25,7 +26,7 @@ from drivers.site import SiteConfig, load_site
 from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
 from edge.services import telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
-from edge.services.coldchain_assets import SensorInfo, apply_spec, parse_spec, sensors_from_site
+from edge.services.coldchain_assets import SensorInfo, apply_spec, load_spec_file, parse_spec, sensors_from_site
 from edge.services.device_status import save_statuses
 from edge.services.floor.printing import SupervisedPrinter
 from edge.services.telemetry import Retention, Sample
@@ -203,19 +204,33 @@ def crate_label_printer(supervisor: Supervisor, device_id: str | None) -> LabelP
     return named[0]
 
 
-def runtime_for(store: Store, site_path: object, clock: Clock) -> DeviceRuntime:
-    """The runtime of the site file (no file: no devices, but the bus is there for publishers)."""
+def apply_coldchain_file(store: Store, path: Path, now: dt.datetime) -> dict[str, int]:
+    """The cold-chain file is the configuration at start: its assets, sensors and bands are upserted
+    (what the API changed since stays only where the file says nothing). A bad file stops the start,
+    InputRejected naming the file and each bad field."""
+    return apply_spec(store, load_spec_file(path), actor="system:coldchain-config", now=now)
+
+
+def runtime_for(store: Store, site_path: object, clock: Clock, *, retention: Retention = Retention(),
+                coldchain_config: Path | None = None) -> DeviceRuntime:
+    """The runtime of the site file (no file: no devices, but the bus is there for publishers).
+
+    The cold-chain file goes first, so the site's devices can name its assets."""
+    if coldchain_config is not None:
+        apply_coldchain_file(store, coldchain_config, clock())
     if site_path is None:
-        return DeviceRuntime(store, Supervisor(devices=[], clock=clock), clock=clock)
+        return DeviceRuntime(store, Supervisor(devices=[], clock=clock), clock=clock, retention=retention)
     site = load_site(str(site_path))
     register_site_sensors(store, site, clock())
-    return DeviceRuntime(store, Supervisor(site, clock=clock), clock=clock)
+    return DeviceRuntime(store, Supervisor(site, clock=clock), clock=clock, retention=retention)
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """FastAPI lifespan: devices run while the app serves; `app.state.device_runtime` holds the runtime."""
-    runtime = runtime_for(app.state.store, app.state.settings.site_config, app.state.clock)
+    settings = app.state.settings
+    runtime = runtime_for(app.state.store, settings.site_config, app.state.clock, retention=settings.retention,
+                          coldchain_config=settings.coldchain_config)
     app.state.device_runtime = runtime
     await runtime.start()
     printer = crate_label_printer(runtime.supervisor, app.state.settings.crate_label_printer)

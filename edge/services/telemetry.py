@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from edge.domain.problems import Problem
-from edge.services.coldchain_assets import SensorInfo, sensors
+from edge.services.coldchain_assets import SensorInfo, assets, sensors
 from edge.store import Store
 from edge.store.db import parse_utc, utc_text
 
@@ -204,3 +204,14 @@ def latest(store: Store) -> list[dict[str, Any]]:
         "   SELECT reading_id FROM cold_readings WHERE sensor_id = s.sensor_id"
         "   ORDER BY event_time DESC LIMIT 1)"
         " WHERE s.active = 1 ORDER BY s.asset_id, s.sensor_id")
+
+
+def asset_overview(store: Store) -> list[dict[str, Any]]:
+    """Every active asset with its band, alarm timings and each sensor's newest reading."""
+    newest: dict[str, list[dict[str, Any]]] = {}
+    for row in latest(store):
+        newest.setdefault(row["asset_id"], []).append(row)
+    return [{"asset_id": a.asset_id, "kind": a.kind, "name": a.name, "temp_class": a.temp_class,
+             "vehicle_id": a.vehicle_id, "band": {"low_c": a.rule.band.low_c, "high_c": a.rule.band.high_c},
+             "delay_s": a.rule.delay_s, "heartbeat_s": a.rule.heartbeat_s, "sensors": newest.get(a.asset_id, [])}
+            for a in assets(store).values()]
