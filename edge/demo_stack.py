@@ -88,22 +88,24 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def seed_hq(hq_url: str, settings: Settings, store: Store) -> int:
-    """Give HQ the edge's demo master data and orders, once; returns the orders HQ has."""
+def seed_hq(hq_url: str, store: Store) -> int:
+    """Give HQ the edge's demo master data and the orders it lacks (a later day's demo adds new ones).
+
+    Orders HQ already has are left alone: sending them again would make new versions.
+    Returns how many orders were added.
+    """
     headers = {"Authorization": f"Bearer {HQ_ADMIN_TOKEN}"}
     with httpx.Client(base_url=hq_url, headers=headers, timeout=60) as hq:
-        stats = hq.get("/admin/stats").raise_for_status().json()
-        if stats.get("orders"):
-            return int(stats["orders"])
         stores = [{k: v for k, v in s.items() if k != "service_minutes"} for s in store.query("SELECT * FROM stores")]
         hq.put("/admin/stores", json=stores).raise_for_status()
         suppliers = {s: zh for s, zh, _ in SUPPLIERS}
-        skus = [dict(s, supplier_name=suppliers[s["supplier_id"]]) for s in demo_skus()]
-        hq.put("/admin/skus", json=skus).raise_for_status()
-        orders = _edge_orders(store)
-        for start in range(0, len(orders), 1000):
-            hq.post("/admin/orders", json=orders[start:start + 1000]).raise_for_status()
-        return len(orders)
+        hq.put("/admin/skus", json=[dict(s, supplier_name=suppliers[s["supplier_id"]]) for s in demo_skus()]
+               ).raise_for_status()
+        known = {o["hq_order_id"] for o in hq.get("/admin/orders").raise_for_status().json()}
+        missing = [o for o in _edge_orders(store) if o["hq_order_id"] not in known]
+        for start in range(0, len(missing), 1000):
+            hq.post("/admin/orders", json=missing[start:start + 1000]).raise_for_status()
+        return len(missing)
 
 
 def compartment_assets(store: Store) -> ColdChainSpec:
@@ -147,7 +149,7 @@ def run_demo_stack(settings: Settings, store: Store) -> Iterator[DemoStack]:
             "--admin-token", HQ_ADMIN_TOKEN, "--edge", f"{settings.hq_edge_id}={settings.hq_secret.get_secret_value()}",
             "--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)), logs))
         _wait_for("the reference HQ", lambda: _port_open(hq_port), hq, logs / "hq.log")
-        seed_hq(hq_url, settings, store)
+        seed_hq(hq_url, store)
 
         if not store.scalar("SELECT COUNT(*) FROM cold_assets"):
             now = dt.datetime.now(dt.UTC)
