@@ -56,10 +56,11 @@ def test_floor_browser_whole_tour_with_wifi_loss_and_a_burst(pda: Pda, live_edge
     wait_all_sent(pda)
 
     # Wi-Fi drops: scanning goes on, the page even reloads from its cache, nothing is lost.
-    pda.context.set_offline(True)
+    pda.wifi(False)
     pda.scan(*codes[2:4])
     expect(page.locator("#sync")).to_have_attribute("data-pending", "2")
     expect(page.locator("#net")).to_have_class("pill offline")
+    pda.wait_stored(2)  # on the device before the reload: a scan is safe once stored, not once shown
     page.reload()
     page.wait_for_selector("body[data-ready='1']")
     expect(page.locator("#picked")).to_have_text("3")
@@ -68,7 +69,7 @@ def test_floor_browser_whole_tour_with_wifi_loss_and_a_burst(pda: Pda, live_edge
     expect(page.locator("#sync")).to_have_attribute("data-pending", "3")
     assert live_edge.store.scalar("SELECT picked_qty FROM tour_lines WHERE tour_id = ? AND stop_no = 1",
                                   (tour["tour_id"],)) == 1
-    pda.context.set_offline(False)
+    pda.wifi(True)
     wait_all_sent(pda)
 
     # A burst: the rest of the tour at scanner speed, ten codes or more inside one second.

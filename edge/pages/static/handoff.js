@@ -106,8 +106,8 @@ function onScan(raw) {
   crate.condition = $("condition").value;
   $("condition").value = "ok";
   const snapshot = structuredClone(state);
-  saving = saving.then(() => queue.push({ route_id: state.route_id, stop_no: state.current, code: raw,
-    condition: crate.condition }, STATE_KEY, snapshot));
+  saving = queue.push({ route_id: state.route_id, stop_no: state.current, code: raw, condition: crate.condition },
+    STATE_KEY, snapshot, saving).catch((err) => say("error", String(err)));
   render();
   say(crate.condition === "ok" ? "ok" : "error", t("floor.handoff.scanned", { n: stop().crates.filter((c) => c.scanned).length, m: stop().crates.length }));
 }
@@ -121,7 +121,7 @@ $("confirm").addEventListener("submit", (e) => {
     pin: $("owner-pin").value, exceptions, photo: $("photo").files[0] ?? null };
   here.confirmed = true;
   const snapshot = structuredClone(state);
-  saving = saving.then(() => queue.push(payload, STATE_KEY, snapshot));
+  saving = queue.push(payload, STATE_KEY, snapshot, saving).catch((err) => say("error", String(err)));
   $("owner-pin").value = "";
   const missing = here.crates.filter((c) => !c.scanned).length;
   say("done", t("floor.handoff.confirmed", { missing, exceptions: exceptions.length }));

@@ -69,7 +69,8 @@ function onScan(raw) {
   else { flag(t("floor.load.other_truck", { sscc: scan.sscc }), scan.sscc); say("error", t("floor.check.wrong_truck")); }
   // Sent either way: a crate on the wrong truck is recorded as an exception by the server.
   const snapshot = structuredClone(manifest);
-  saving = saving.then(() => queue.push({ route_id: manifest.route.route_id, code: raw }, STATE_KEY, snapshot));
+  saving = queue.push({ route_id: manifest.route.route_id, code: raw }, STATE_KEY, snapshot, saving)
+    .catch((err) => say("error", String(err)));
   render();
   if (crate) say("ok", t("floor.load.loaded", { n: manifest.crates.filter((c) => c.loaded).length, m: manifest.crates.length }));
 }

@@ -28,7 +28,7 @@ let resync = false;
 function record(payload) {
   const snapshot = structuredClone(tour);
   const body = { tour_id: tour.tour_id, tour_version: tour.version, ...payload };
-  saving = saving.then(() => queue.push(body, STATE_KEY, snapshot)).catch((err) => say("error", String(err)));
+  saving = queue.push(body, STATE_KEY, snapshot, saving).catch((err) => say("error", String(err)));
 }
 
 /** Save the tour without a scan (taken, re-read, dropped), after any scans already on their way. */

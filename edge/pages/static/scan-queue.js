@@ -83,22 +83,37 @@ export class ScanQueue extends EventTarget {
     this.delay = RETRY_MIN_MS;
     this.timer = null;
     this.lastError = null;
+    this.stored = 0;     // entries in IndexedDB as last counted
+    this.unstored = 0;   // entries pushed but not yet in IndexedDB
     addEventListener("online", () => this.kick());
   }
 
   /**
    * Store `payload` as the next entry (with a fresh client scan id) and, in the same transaction,
    * the page's state under `stateKey`: the device never shows a scan it has not also queued.
+   * `after` (the page's earlier saves) is waited for first, to keep the order. The entry counts
+   * as pending from this call on, so "all sent" never shows while a scan is still being stored.
    */
-  async push(payload, stateKey = null, stateValue = null) {
-    const db = await openDb();
-    const entry = { channel: this.channel, id: crypto.randomUUID(), payload, queued_at: new Date().toISOString() };
-    const tx = db.transaction(["queue", "state"], "readwrite");
-    tx.objectStore("queue").add(entry);
-    if (stateKey) tx.objectStore("state").put({ key: stateKey, value: stateValue });
-    await done(tx);
-    this.kick();
-    return entry;
+  push(payload, stateKey = null, stateValue = null, after = Promise.resolve()) {
+    const queuedAt = new Date().toISOString();
+    this.unstored += 1;
+    this.dispatchEvent(new CustomEvent("change", { detail: this.status(this.stored + this.unstored) }));
+    const store = async () => {
+      const entry = { channel: this.channel, id: crypto.randomUUID(), payload, queued_at: queuedAt };
+      try {
+        const db = await openDb();
+        const tx = db.transaction(["queue", "state"], "readwrite");
+        tx.objectStore("queue").add(entry);
+        if (stateKey) tx.objectStore("state").put({ key: stateKey, value: stateValue });
+        await done(tx);
+        this.stored += 1;
+      } finally {
+        this.unstored -= 1;
+      }
+      this.kick();
+      return entry;
+    };
+    return after.catch(() => {}).then(store);
   }
 
   /** Entries not yet accepted by the server, oldest first. */
@@ -179,11 +194,14 @@ export class ScanQueue extends EventTarget {
     });
   }
 
+  status(pending) {
+    return { pending, online: navigator.onLine, error: this.lastError, needsSignIn: this.paused };
+  }
+
+  /** Tell the page how many entries wait: stored ones not yet accepted, and ones still being stored. */
   async report() {
-    const pending = (await this.pending()).length;
-    this.dispatchEvent(new CustomEvent("change", {
-      detail: { pending, online: navigator.onLine, error: this.lastError, needsSignIn: this.paused },
-    }));
+    this.stored = (await this.pending()).length;
+    this.dispatchEvent(new CustomEvent("change", { detail: this.status(this.stored + this.unstored) }));
   }
 }
 
