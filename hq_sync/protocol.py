@@ -249,7 +249,7 @@ class CrateExposure(_Message):
     """
 
     band: ExposureBand
-    warning: str | None = Field(default=None, max_length=500, description="e.g. a mixed crate judged by its class")
+    warning: str | None = Field(default=None, description="e.g. a mixed crate judged by its class band")
     samples: int = Field(ge=0)
     covered_s: float = Field(ge=0)
     unmonitored_s: float = Field(ge=0)

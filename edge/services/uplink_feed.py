@@ -24,7 +24,7 @@ from edge.store.db import parse_utc
 
 LEVELS = {"1m": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1)}
 ALARM_BATCH = 5000
-EXPOSURE_BATCH = 500
+EXPOSURE_BATCH = 100
 UNASSIGNED = "unassigned"
 
 
@@ -106,16 +106,29 @@ def _alarms(conn: sqlite3.Connection, warehouse: str) -> list[UplinkMessage]:
     return messages
 
 
-def _exposures(store: Store, warehouse: str, delivered_before: dt.datetime) -> list[UplinkMessage]:
-    """One message per delivered crate, in the order the deliveries were recorded; the cursor stops
-    at the first delivery still inside the grace, so none is skipped or sent twice."""
-    conn = store.conn
+@dataclass(frozen=True)
+class Exposures:
+    """Delivered crates' histories read after `after` (a crate scan id), up to `until`."""
+
+    after: int
+    until: int
+    messages: list[UplinkMessage]
+
+
+def _exposure_cursor(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM uplink_state WHERE key = 'cursor.crate_delivered'").fetchone()
-    cursor = int(row[0]) if row else 0
-    rows = conn.execute(
+    return int(row[0]) if row else 0
+
+
+def _exposures(store: Store, warehouse: str, delivered_before: dt.datetime) -> Exposures:
+    """One message per delivered crate, in the order the deliveries were recorded; the cursor stops
+    at the first delivery still inside the grace, so none is skipped or sent twice. Reads only:
+    histories are computed outside the write transaction, so floor scans never wait for them."""
+    after = until = _exposure_cursor(store.conn)
+    rows = store.conn.execute(
         "SELECT s.crate_scan_id, s.sscc, s.scanned_at, s.route_id, c.store_id, c.delivery_date FROM crate_scans s"
         " JOIN crates c USING (sscc) WHERE s.kind = 'delivered' AND s.crate_scan_id > ? ORDER BY s.crate_scan_id"
-        " LIMIT ?", (cursor, EXPOSURE_BATCH)).fetchall()
+        " LIMIT ?", (after, EXPOSURE_BATCH)).fetchall()
     messages = []
     for r in rows:
         delivered = parse_utc(r["scanned_at"])
@@ -124,22 +137,22 @@ def _exposures(store: Store, warehouse: str, delivered_before: dt.datetime) -> l
         body = {"store_id": r["store_id"], "route_id": r["route_id"], "delivery_date": r["delivery_date"],
                 "delivered_at": r["scanned_at"], **crate_exposure(store, r["sscc"], now=delivered)}
         messages.append(UplinkMessage("exposure", warehouse, CRATES_ASSET, r["sscc"], delivered, body))
-        cursor = r["crate_scan_id"]
-    if messages:
-        spool.set_state(conn, "cursor.crate_delivered", str(cursor))
-    return messages
+        until = r["crate_scan_id"]
+    return Exposures(after, until, messages)
 
 
 def collect(store: Store, *, warehouse: str, now: dt.datetime, budget_bytes: int,
             grace: dt.timedelta = dt.timedelta(seconds=30)) -> int:
     """Spool what changed since the last call; returns how many messages were added."""
     facts = _asset_facts(store)
+    exposures = _exposures(store, warehouse, now - grace)
     with store.write("system:uplink", now) as w:
         where = _sensor_assets(w.conn)
         messages = [m for level in LEVELS for m in _rollups(w.conn, level, now - grace, warehouse, where, facts)]
         messages += _alarms(w.conn, warehouse)
-        messages += _exposures(store, warehouse, now - grace)
+        if exposures.messages and _exposure_cursor(w.conn) == exposures.after:  # else another collector was first
+            messages += exposures.messages
+            spool.set_state(w.conn, "cursor.crate_delivered", str(exposures.until))
         if messages:
             spool.enqueue(w.conn, messages, budget_bytes=budget_bytes, created_at=w.now_text)
     return len(messages)
-
