@@ -115,10 +115,11 @@ function onScan(raw) {
 $("confirm").addEventListener("submit", (e) => {
   e.preventDefault();
   const here = stop();
-  const exceptions = here.crates.filter((c) => c.scanned && c.condition !== "ok")
-    .map((c) => ({ sscc: c.sscc, kind: c.condition, note: "" }));
+  // Damaged and warm crates went with their scans (the server recorded them then); crates not
+  // scanned become missing when the owner signs, so the confirmation itself declares nothing more.
+  const exceptions = here.crates.filter((c) => c.scanned && c.condition !== "ok");
   const payload = { kind: "confirm", route_id: state.route_id, stop_no: here.stop_no, owner_code: $("owner").value.trim(),
-    pin: $("owner-pin").value, exceptions, photo: $("photo").files[0] ?? null };
+    pin: $("owner-pin").value, exceptions: [], photo: $("photo").files[0] ?? null };
   here.confirmed = true;
   const snapshot = structuredClone(state);
   saving = queue.push(payload, STATE_KEY, snapshot, saving).catch((err) => say("error", String(err)));
@@ -138,7 +139,8 @@ queue.addEventListener("refused", (e) => {
     if (s) { s.confirmed = false; state.current = s.stop_no; keep(); render(); }
   }
 });
-$("stop").addEventListener("change", () => { state.current = Number($("stop").value); keep(); render(); });
+$("stop").addEventListener("change", () => { state.current = Number($("stop").value); keep(); render(); $("wedge").focus(); });
+$("condition").addEventListener("change", () => $("wedge").focus());  // chosen, now scan the crate
 attachWedge($("wedge"), onScan);
 state = await loadState(STATE_KEY);
 try { if (!state) await fetchRoute(); } catch (err) { say("error", describe(err)); }
