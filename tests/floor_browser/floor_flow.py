@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
+from edge.demo_stack import compartment_assets
+from edge.services import telemetry
+from edge.services.coldchain_assets import SensorSpec, apply_spec
+from edge.services.telemetry import Sample
 from tests.fixtures.browser import LiveEdge
 
 
@@ -65,11 +70,18 @@ def sort_and_close(edge: LiveEdge, gtin: str) -> list[str]:
         return ssccs
 
 
-def crates_ready(edge: LiveEdge) -> list[str]:
-    """Wave built, one tour picked and dropped, its first two SKUs sorted into closed store crates."""
-    build_wave(edge)
+def crates_ready(edge: LiveEdge, temp_class: str | None = None) -> list[str]:
+    """Wave built, one tour (the longest of `temp_class` if given) picked and dropped, its first three SKUs sorted
+    into store crates, closed after each SKU (so a store gets a crate per SKU)."""
+    tours = build_wave(edge)
+    if temp_class is not None:
+        chosen = max((t for t in tours if t["temp_class"] == temp_class), key=lambda t: t["stops"])
+        with edge.api("SUP01") as sup:
+            answer = sup.post(f"/api/v1/floor/tours/{chosen['tour_id']}/assign", json={"picker_id": "P01"})
+            assert answer.status_code == 200, answer.text
     tour = pick_next_tour(edge, "P01")
-    gtins = list(dict.fromkeys(stop["gtin"] for stop in tour["stops"]))[:2]
+    assert temp_class in (None, tour["temp_class"])
+    gtins = list(dict.fromkeys(stop["gtin"] for stop in tour["stops"]))[:3]
     return [sscc for gtin in gtins for sscc in sort_and_close(edge, gtin)]
 
 
@@ -93,3 +105,22 @@ def assign_route(edge: LiveEdge, route_id: str, driver: str) -> None:
     with edge.api("SUP01") as sup:
         answer = sup.post(f"/api/v1/floor/routes/{route_id}/assign", json={"driver_id": driver})
         assert answer.status_code == 200, answer.text
+
+
+def cold_truck(edge: LiveEdge, vehicle_id: str) -> dict[str, str]:
+    """The fleet's compartments as cold assets (as the demo stack sets them up), one temperature
+    sensor in each compartment of this vehicle; returns temperature class -> sensor id."""
+    spec = compartment_assets(edge.store)
+    ours = [a for a in spec.assets if a.vehicle_id == vehicle_id]
+    sensors = [SensorSpec(sensor_id=f"{a.asset_id}-t1", asset_id=a.asset_id, device_id=f"{a.asset_id}-logger")
+               for a in ours]
+    apply_spec(edge.store, spec.model_copy(update={"sensors": sensors}), actor="person:SUP01", now=edge.clock())
+    return {a.temp_class: f"{a.asset_id}-t1" for a in ours}
+
+
+def feed(edge: LiveEdge, sensor_id: str, start: dt.datetime, temps: list[float], step_s: int = 60) -> list[Sample]:
+    """A sensor's readings, one every `step_s` from `start`, stored as the device runtime stores them."""
+    samples = [Sample(sensor_id, start + dt.timedelta(seconds=n * step_s), t) for n, t in enumerate(temps)]
+    result = telemetry.ingest(edge.store, samples, received_at=edge.clock())
+    assert not result.rejected, result.rejected
+    return samples

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 import uuid
 import zlib
@@ -17,8 +18,9 @@ import pytest
 from playwright.sync_api import expect
 
 from edge.demo import DEMO_PIN
+from edge.services.coldchain_exposure import crate_exposure
 from tests.fixtures.browser import LiveEdge, Pda
-from tests.floor_browser.floor_flow import assign_route, crates_ready, manifest, plan_routes
+from tests.floor_browser.floor_flow import assign_route, cold_truck, crates_ready, feed, manifest, plan_routes
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +35,7 @@ def tiny_png() -> bytes:
 
 def loaded_and_departed(edge: LiveEdge, driver: str) -> tuple[str, int, list[str]]:
     """A route with every crate loaded and on its way; returns it, its stop with most crates, and those crates."""
-    crates_ready(edge)
+    crates_ready(edge, "chilled")
     route_id = plan_routes(edge)[0]["route_id"]
     assign_route(edge, route_id, driver)
     crates = manifest(edge, route_id)
@@ -75,7 +77,7 @@ def test_floor_browser_handoff_with_a_damaged_crate_offline(pda: Pda, live_edge:
     page.wait_for_selector("body[data-ready='1']")
     page.select_option("#stop", str(stop_no))
     expect(page.locator("#scanned")).to_have_text("2")
-    expect(page.locator(f"#crates li[data-sscc='{damaged}']")).to_have_class("flag")
+    expect(page.locator(f"#crates li[data-sscc='{damaged}']")).to_have_class(re.compile(r"\bflag\b"))
 
     # The owner signs on the driver's phone, still offline, with a photo of the damaged crate.
     photo = tmp_path / "crate.png"
@@ -114,3 +116,46 @@ def test_floor_browser_handoff_with_a_damaged_crate_offline(pda: Pda, live_edge:
     assert {c["sscc"]: c["status"] for c in proof["crates"]}[damaged] == "damaged"
     assert store.scalar("SELECT status FROM orders WHERE store_id = ? AND delivery_date = ? LIMIT 1",
                         (store_id, str(live_edge.delivery_date))) == "delivered"
+
+
+def shown_exposure(exposure: dict[str, Any]) -> str:
+    """What the page should say for this history (zh-CN)."""
+    def c(v: float) -> str:
+        return f"{v:.1f} °C"
+    text = (f"途中温度 {c(exposure['min_c'])} ~ {c(exposure['max_c'])} · MKT {c(exposure['mkt_c'])}"
+            f" · 超出温区 {round(exposure['out_of_range_s'] / 60)} 分钟")
+    if round(exposure["unmonitored_s"] / 60):
+        text += f" · 未监测 {round(exposure['unmonitored_s'] / 60)} 分钟"
+    return text
+
+
+def test_floor_browser_handoff_shows_each_crates_temperature_history(pda: Pda, live_edge: LiveEdge) -> None:
+    route_id, stop_no, crates = loaded_and_departed(live_edge, "D01")
+    vehicle = live_edge.store.scalar("SELECT vehicle_id FROM routes WHERE route_id = ?", (route_id,))
+    sensors = cold_truck(live_edge, vehicle)
+    # Two hours on the road: the chilled box runs warm (6.5 °C) for 20 minutes in the middle.
+    left = live_edge.clock()
+    live_edge.clock.advance(hours=2)
+    feed(live_edge, sensors["chilled"], left, [3.0] * 50 + [6.5] * 20 + [3.0] * 50)
+    feed(live_edge, sensors["frozen"], left, [-20.0] * 120)
+    classes = {c: live_edge.store.scalar("SELECT temp_class FROM crates WHERE sscc = ?", (c,)) for c in crates}
+    assert "chilled" in classes.values(), classes
+
+    page = pda.sign_in("D01", DEMO_PIN, "/floor/handoff")
+    page.select_option("#stop", str(stop_no))
+    for sscc in crates:
+        expected = crate_exposure(live_edge.store, sscc, now=live_edge.clock())
+        line = page.locator(f"#crates li[data-sscc='{sscc}'] .exposure")
+        expect(line).to_have_text(shown_exposure(expected))
+        if classes[sscc] == "chilled":
+            assert expected["max_c"] == 6.5 and 19 * 60 <= expected["out_of_range_s"] <= 21 * 60, expected
+            expect(line).to_have_attribute("data-out-of-range", "1")
+            expect(line).to_contain_text("超出温区 20 分钟")
+
+    # The history stays on the phone: offline and reloaded, the driver and owner still see it.
+    pda.wifi(False)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.select_option("#stop", str(stop_no))
+    chilled = next(s for s in crates if classes[s] == "chilled")
+    expect(page.locator(f"#crates li[data-sscc='{chilled}'] .exposure")).to_contain_text("6.5 °C")

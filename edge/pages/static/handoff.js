@@ -68,11 +68,52 @@ function render() {
     const item = document.createElement("li");
     item.dataset.sscc = c.sscc;
     item.dataset.condition = c.condition;
-    item.className = !c.scanned ? "" : c.condition === "ok" ? "ok" : "flag";
-    item.textContent = `…${c.sscc.slice(-6)} · ${c.temp_class ?? ""} · ${c.scanned ? t(`floor.handoff.cond.${c.condition}`) : t("floor.handoff.not_scanned")}`;
+    item.className = !c.scanned ? "crate" : c.condition === "ok" ? "crate ok" : "crate flag";
+    const line = document.createElement("span");
+    line.textContent = `…${c.sscc.slice(-6)} · ${c.temp_class ?? ""} · ${c.scanned ? t(`floor.handoff.cond.${c.condition}`) : t("floor.handoff.not_scanned")}`;
+    item.append(line, exposureLine(c.exposure));
     return item;
   }));
   $("confirm").classList.toggle("hidden", !!here.confirmed);
+}
+
+const degrees = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`);
+
+/** The crate's temperature history on its way here: min, max, MKT and time out of its band. */
+function exposureLine(exposure) {
+  const line = document.createElement("small");
+  line.className = "exposure";
+  if (!exposure) { line.textContent = t("floor.handoff.exposure_unknown"); return line; }
+  const out = Math.round(exposure.out_of_range_s / 60);
+  line.dataset.outOfRange = exposure.out_of_range_s > 0 ? "1" : "0";
+  line.textContent = exposure.samples
+    ? t("floor.handoff.exposure", { min: degrees(exposure.min_c), max: degrees(exposure.max_c), mkt: degrees(exposure.mkt_c), out })
+    : t("floor.handoff.exposure_none");
+  const unmonitored = Math.round(exposure.unmonitored_s / 60);
+  if (unmonitored > 0) line.textContent += ` · ${t("floor.handoff.unmonitored", { n: unmonitored })}`;
+  return line;
+}
+
+/**
+ * Read the current stop's crate histories from the cold chain (kept with the route, so they still
+ * show with no signal); a crate the server cannot answer for keeps what was read before.
+ */
+async function loadExposures() {
+  const here = stop();
+  if (!here || !navigator.onLine) return;
+  const route = state.route_id;
+  const answers = await Promise.allSettled(here.crates.map((c) =>
+    api(`/api/v1/coldchain/exposure/crates/${c.sscc}`)));
+  if (state?.route_id !== route) return;
+  here.crates.forEach((c, i) => {
+    const answer = answers[i];
+    if (answer.status === "fulfilled") {
+      const { samples, min_c, max_c, mkt_c, out_of_range_s, unmonitored_s } = answer.value;
+      c.exposure = { samples, min_c, max_c, mkt_c, out_of_range_s, unmonitored_s };
+    }
+  });
+  keep();
+  render();
 }
 
 async function fetchRoute() {
@@ -139,10 +180,17 @@ queue.addEventListener("refused", (e) => {
     if (s) { s.confirmed = false; state.current = s.stop_no; keep(); render(); }
   }
 });
-$("stop").addEventListener("change", () => { state.current = Number($("stop").value); keep(); render(); $("wedge").focus(); });
+$("stop").addEventListener("change", () => {
+  state.current = Number($("stop").value);
+  keep();
+  render();
+  $("wedge").focus();
+  loadExposures();
+});
 $("condition").addEventListener("change", () => $("wedge").focus());  // chosen, now scan the crate
 attachWedge($("wedge"), onScan);
 state = await loadState(STATE_KEY);
 try { if (!state) await fetchRoute(); } catch (err) { say("error", describe(err)); }
 render();
+loadExposures();
 document.body.dataset.ready = "1";
