@@ -1,5 +1,7 @@
 // The supervisor's page: waves and tours progress, pickers, short picks, conflicts from HQ and
-// floor exceptions, refreshed every few seconds; reassign a tour, override a truck with a reason.
+// floor exceptions, and the store's own health: cold-chain alarms (acknowledged with a reason),
+// devices, HQ sync and its exceptions, the uplink's queue. Refreshed every few seconds; reassign a
+// tour, override a truck, acknowledge an alarm, resolve an exception, each with who and why.
 
 import { api, describe, requireSession } from "/static/session.js";
 import { keepOffline, say, signOutButton, t } from "/static/floor.js";
@@ -105,12 +107,116 @@ function paint(overview, wave) {
   }));
 }
 
+async function acknowledge(alarm) {
+  const reason = await ask(t("floor.supervisor.ack_title", { alarm: alarmName(alarm) }), t("floor.supervisor.ack_reason"));
+  if (reason) await act(`/api/v1/coldchain/alarms/${alarm.alarm_id}/acknowledge`, { reason }, t("floor.supervisor.acked"));
+}
+
+/** Catalog text for a value the server names (alarm kind, device state...), else the value itself. */
+const label = (prefix, value) => {
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? String(value) : text;
+};
+const clock = (text) => (text ? new Date(text).toLocaleTimeString(document.documentElement.lang) : "-");
+const alarmName = (a) => `${label("floor.alarm", a.kind)} · ${a.asset_id}`;
+
+function paintAlarms(alarms) {
+  $("alarm-count").textContent = String(alarms.length);
+  $("alarm-count").dataset.open = String(alarms.length);
+  $("alarm-count").className = alarms.length ? "pill offline" : "pill synced";
+  $("alarms").replaceChildren(...alarms.map((a) => {
+    const parts = [alarmName(a), a.sensor_id, label("floor.alarm.severity", a.severity),
+      label("floor.alarm.state", a.state), t("floor.supervisor.alarm_since", { time: clock(a.raised_at) })];
+    const one = (v) => (v === null || v === undefined ? "-" : v.toFixed(1));
+    if (a.peak_c !== null) parts.push(t("floor.supervisor.alarm_peak", { peak: one(a.peak_c), limit: one(a.limit_c) }));
+    if (a.acknowledged_at) parts.push(t("floor.supervisor.acked_by", { who: a.acknowledged_by, reason: a.ack_reason }));
+    const item = li(parts.join(" · "),
+      ...(a.acknowledged_at ? [] : [button(t("floor.supervisor.ack"), () => acknowledge(a), "warn")]));
+    item.dataset.alarm = String(a.alarm_id);
+    item.dataset.acknowledged = a.acknowledged_at ? "1" : "0";
+    item.className = a.state === "active" && !a.acknowledged_at ? "flag" : "";
+    return item;
+  }));
+}
+
+function paintDevices(devices) {
+  $("devices").replaceChildren(...devices.map((d) => {
+    const parts = [d.device_id, d.kind, label("floor.device", d.state)];
+    if (d.reason) parts.push(d.reason);
+    parts.push(t("floor.supervisor.counters", { frames: d.frames, errors: d.errors, reconnects: d.reconnects }));
+    if (d.stale) parts.push(t("floor.supervisor.stale"));
+    const item = li(parts.join(" · "));
+    item.dataset.device = d.device_id;
+    item.dataset.state = d.stale ? "stale" : d.state;
+    item.className = d.state === "online" && !d.stale ? "ok" : "flag";
+    return item;
+  }));
+}
+
+function paintSync(status, exceptions) {
+  const line = $("sync-status");
+  line.dataset.queue = String(status.queue_depth);
+  line.dataset.exceptions = String(status.open_exceptions);
+  const parts = [t("floor.supervisor.sync_queue", { n: status.queue_depth, age: Math.round(status.oldest_unsent_age_seconds ?? 0) }),
+    t("floor.supervisor.sync_lag", { n: status.lag_changes }),
+    status.last_pull_at ? t("floor.supervisor.sync_pulled", { time: clock(status.last_pull_at) }) : t("floor.supervisor.sync_never")];
+  if (status.last_error) parts.push(t("floor.supervisor.last_error", { error: status.last_error }));
+  line.textContent = parts.join(" · ");
+  line.className = status.last_error ? "panel-line bad" : "panel-line";
+  $("sync-exceptions").replaceChildren(...exceptions.map((e) => {
+    const item = li(`${e.hq_order_id} · ${label("floor.sync_reason", e.reason)} · ${e.detail}`,
+      button(t("floor.supervisor.resolve"), () => act(`/api/v1/sync/exceptions/${e.exception_id}/resolve`, undefined,
+        t("floor.supervisor.resolved")), "secondary"));
+    item.dataset.exception = String(e.exception_id);
+    return item;
+  }));
+}
+
+function paintUplink(status) {
+  const line = $("uplink-status");
+  line.dataset.depth = String(status.depth);
+  const link = status.connected === null ? "unknown" : status.connected ? "up" : "down";
+  const parts = [t("floor.supervisor.uplink_queue", { n: status.depth, kb: Math.ceil(status.bytes / 1024),
+    budget: Math.round(status.budget_bytes / 1024) }), t(`floor.supervisor.uplink_${link}`)];
+  if (status.evicted) parts.push(t("floor.supervisor.uplink_evicted", { n: status.evicted }));
+  if (status.last_error) parts.push(t("floor.supervisor.last_error", { error: status.last_error }));
+  line.textContent = parts.join(" · ");
+  line.className = status.evicted || status.last_error ? "panel-line bad" : "panel-line";
+}
+
+/** One panel's data; a panel that cannot be read says so and leaves the others alone. */
+async function panel(path, paintIt, target) {
+  try { paintIt(await api(path)); } catch (err) {
+    const box = $(target);
+    const note = document.createElement(box.tagName === "UL" ? "li" : "span");
+    note.className = "flag";
+    note.textContent = err.status ? describe(err) : t("floor.status.offline");
+    box.replaceChildren(note);
+  }
+}
+
+async function refreshFloor(date) {
+  const overview = await api(`/api/v1/floor/supervisor/overview?date=${date}`);
+  const wave = overview.wave ? await api(`/api/v1/floor/waves?date=${date}`) : null;
+  paint(overview, wave);
+}
+
 async function refresh() {
   const date = $("date").value.trim();
+  const panels = Promise.all([
+    panel("/api/v1/coldchain/alarms", paintAlarms, "alarms"),
+    panel("/api/v1/devices", paintDevices, "devices"),
+    panel("/api/v1/uplink/status", paintUplink, "uplink-status"),
+    (async () => {
+      try {
+        const [status, exceptions] = await Promise.all([api("/api/v1/sync/status"), api("/api/v1/sync/exceptions")]);
+        paintSync(status, exceptions);
+      } catch (err) { $("sync-status").textContent = err.status ? describe(err) : t("floor.status.offline"); }
+    })(),
+  ]);
   try {
-    const overview = await api(`/api/v1/floor/supervisor/overview?date=${date}`);
-    const wave = overview.wave ? await api(`/api/v1/floor/waves?date=${date}`) : null;
-    paint(overview, wave);
+    await refreshFloor(date);
     $("net").className = "pill synced";
     $("net").textContent = t("floor.status.online");
     $("updated").textContent = t("floor.supervisor.updated", { time: new Date().toLocaleTimeString() });
@@ -118,6 +224,7 @@ async function refresh() {
     $("net").className = "pill offline";
     $("net").textContent = err.status ? describe(err) : t("floor.status.offline");
   }
+  await panels;
 }
 
 $("build").addEventListener("click", () => act("/api/v1/floor/waves", { delivery_date: $("date").value.trim() },
