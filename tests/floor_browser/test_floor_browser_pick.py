@@ -54,8 +54,13 @@ def test_floor_browser_whole_tour_with_wifi_loss_and_a_burst(pda: Pda, live_edge
     pda.scan(codes[1])
     expect(page.locator("#picked")).to_have_text("1")
     wait_all_sent(pda)
+    # "All sent" means the server has it, never just that the scan is not stored yet.
+    assert live_edge.store.scalar("SELECT picked_qty FROM tour_lines WHERE tour_id = ? AND stop_no = 1",
+                                  (tour["tour_id"],)) == 1
 
     # Wi-Fi drops: scanning goes on, the page even reloads from its cache, nothing is lost.
+    # The page is kept on the device first: its service worker has cached the shell and is active.
+    page.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration())?.active")
     pda.wifi(False)
     pda.scan(*codes[2:4])
     expect(page.locator("#sync")).to_have_attribute("data-pending", "2")
