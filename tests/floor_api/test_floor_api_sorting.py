@@ -8,7 +8,7 @@ from typing import Any
 from edge.domain.auth import Role
 from edge.domain.floor.codes import is_sscc
 from tests.fixtures.edge import EdgeNode
-from tests.floor_api.conftest import PrinterRig
+from tests.fixtures.printer import PrinterRig
 from tests.floor_api.floor_helpers import API, new_scan, outbox, pick_every_tour
 
 
