@@ -6,8 +6,6 @@ one MQTT broker) get one transport each, so their requests are serialised on the
 
 from __future__ import annotations
 
-import dataclasses
-
 from drivers.codecs.modbus import RegisterMap
 from drivers.codecs.mqtt import MqttMapping
 from drivers.profiles import Profile, load_profile
@@ -47,8 +45,7 @@ class TransportPool:
 
 
 def serial_settings(profile: Profile, cfg: DeviceConfig) -> SerialSettings:
-    base = dataclasses.asdict(profile.transport.serial) if profile.transport.serial else {}
-    return SerialSettings.from_mapping({**base, **cfg.serial})
+    return (profile.transport.serial or SerialSettings()).merged(cfg.serial)
 
 
 def stream_transport(profile: Profile, cfg: DeviceConfig) -> StreamTransport:

@@ -30,6 +30,7 @@ from drivers.codecs.mqtt import MqttMapping
 from drivers.codecs.printer import PrinterSpec
 from drivers.codecs.scanner import ScannerSpec
 from drivers.errors import ProfileError
+from drivers.serial_settings import SerialSettings
 
 ENV_VAR = "HAOLIN_PROFILE_DIRS"
 _S = TypeVar("_S")
@@ -49,17 +50,6 @@ def profile_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
     dirs.append(builtin_profile_dir())
     return dirs
-
-
-@dataclass(frozen=True)
-class SerialSettings:
-    baudrate: int = 9600
-    bytesize: int = 8
-    parity: str = "N"
-    stopbits: float = 1
-    rs485: bool = False
-    xonxoff: bool = False
-    rtscts: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +158,7 @@ def _transport(raw: Mapping[str, Any], path: str) -> TransportDefaults:
         raise ProfileError(path, exc.field, exc.reason) from None
     mqtt = raw.get("mqtt")
     return TransportDefaults(
-        serial=SerialSettings(**raw["serial"]) if "serial" in raw else None,
+        serial=SerialSettings.from_mapping(raw["serial"]) if "serial" in raw else None,
         modbus=ModbusSettings(**raw["modbus"]) if "modbus" in raw else None,
         mqtt=MqttSettings(
             subscribe=tuple(mqtt.get("subscribe", ())),

@@ -19,8 +19,8 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from pymodbus.pdu import ExceptionResponse, ModbusPDU
 
 from drivers.errors import DecodeError, DeviceTimeout, TransportError
+from drivers.serial_settings import SerialSettings
 from drivers.transports.backoff import Backoff
-from drivers.transports.serial_port import SerialSettings
 
 EXCEPTION_NAMES = {1: "illegal function", 2: "illegal data address", 3: "illegal data value",
                    4: "server device failure", 5: "acknowledge", 6: "server device busy",

@@ -11,60 +11,17 @@ import contextlib
 import errno
 import os
 import termios
-from dataclasses import dataclass
-from typing import Any
 
 import serial
 import serial.rs485
 
 from drivers.errors import DeviceTimeout, TransportError
+from drivers.serial_settings import SerialSettings
 from drivers.transports.backoff import Backoff
 from drivers.transports.stream import MAX_BUFFER, StreamTransport
 
 PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD,
             "M": serial.PARITY_MARK, "S": serial.PARITY_SPACE}
-
-
-@dataclass(frozen=True)
-class Rs485Config:
-    """Kernel RS-485 mode (TIOCSRS485): driver-enable on RTS around each transmission."""
-
-    rts_level_for_tx: bool = True
-    rts_level_for_rx: bool = False
-    delay_before_tx: float | None = None
-    delay_before_rx: float | None = None
-
-
-@dataclass(frozen=True)
-class SerialSettings:
-    baudrate: int = 9600
-    bytesize: int = 8
-    parity: str = "N"
-    stopbits: float = 1
-    xonxoff: bool = False
-    rtscts: bool = False
-    rs485: Rs485Config | None = None
-
-    def __post_init__(self) -> None:
-        if self.parity not in PARITIES:
-            raise ValueError(f"parity must be one of {sorted(PARITIES)}, got {self.parity!r}")
-        if self.bytesize not in (5, 6, 7, 8):
-            raise ValueError(f"bytesize must be 5..8, got {self.bytesize}")
-        if self.stopbits not in (1, 1.5, 2):
-            raise ValueError(f"stopbits must be 1, 1.5 or 2, got {self.stopbits}")
-
-    @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> SerialSettings:
-        """Build from a profile/site mapping (keys as the fields; `rs485` a mapping or true)."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        rs485 = known.pop("rs485", None)
-        if rs485 is True:
-            known["rs485"] = Rs485Config()
-        elif isinstance(rs485, dict):
-            known["rs485"] = Rs485Config(**rs485)
-        if "parity" in known:
-            known["parity"] = str(known["parity"])[:1].upper()
-        return cls(**known)
 
 
 class SerialTransport(StreamTransport):
