@@ -122,7 +122,7 @@ def _edge_orders(store: Store) -> list[dict[str, Any]]:
     for row in store.query("SELECT hq_order_id, line_no, sku_id, quantity, unit_price_fen FROM order_lines"
                            " ORDER BY hq_order_id, line_no"):
         lines.setdefault(row.pop("hq_order_id"), []).append(row)
-    return [dict(o, delivery_date=o["delivery_date"], lines=lines[o["hq_order_id"]])
+    return [dict(o, lines=lines[o["hq_order_id"]])
             for o in store.query("SELECT hq_order_id, store_id, campaign_id, delivery_date FROM orders"
                                  " WHERE status != 'cancelled' ORDER BY hq_order_id")]
 
