@@ -136,8 +136,24 @@ class PrinterStatus(Reading):
         return True
 
 
+@dataclass(frozen=True, kw_only=True)
+class WeightReading(Reading):
+    """A scale's displayed weight in kg. `stable` False means the pan is still moving (never book it);
+    None means the frame cannot tell. `net` True is net of tare, False gross, None unknown, so a
+    tare already applied by the indicator is never subtracted twice."""
+
+    kind: ClassVar[str] = "weight"
+    weight_kg: float | None = None
+    stable: bool | None = None
+    net: bool | None = None
+    tare_kg: float | None = None
+    overload: bool | None = None
+    extra: Mapping[str, Scalar] = field(default_factory=dict)
+
+
 READING_TYPES: dict[str, type[Reading]] = {
     "refractometer": BrixReading,
+    "scale": WeightReading,
     "climate": ClimateReading,
     "scanner": ScanReading,
     "printer": PrinterStatus,

@@ -19,6 +19,8 @@ from drivers.readings import Reading, Scalar
 _NUMBER = re.compile(r"\s*([-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*")
 # Degree sign as Latin-1 0xB0, CP437 0xF8 (read through Latin-1 as 'ø'), or the ordinal 0xBA.
 _TEMPERATURE = re.compile(r"\s*([-+]?\s*(?:\d+\.?\d*|\.\d+))\s*[°øº]?\s*([CFcf])?\s*")
+_MASS = re.compile(r"\s*([-+]?\s*(?:\d+\.?\d*|\.\d+))\s*([a-zA-Z]+)?\s*")
+KG_PER_UNIT = {"kg": 1.0, "g": 0.001, "t": 1000.0, "lb": 0.45359237}
 _TRUE = ("1", "true", "yes", "on", "open", "y")
 _FALSE = ("0", "false", "no", "off", "closed", "n", "")
 
@@ -30,6 +32,7 @@ class FieldSpec:
     type: str = "float"
     unit: str = "C"
     unit_source: str | None = None
+    decimals_source: str | None = None
     scale: float | None = None
     offset: float | None = None
     min: float | None = None
@@ -70,12 +73,14 @@ def compile_fields(
         valid = spec.get("valid", {})
         unit_source = spec.get("unit_column") or spec.get("unit_path")
         default_type = "temperature" if target.endswith("temperature_c") or head == "probes" else "float"
+        kind = spec.get("type", "str" if target in ("sample_id", "scale") else default_type)
         out.append(FieldSpec(
             target=target,
             source=source,
-            type=spec.get("type", "str" if target in ("sample_id", "scale") else default_type),
-            unit=spec.get("unit", "C"),
+            type=kind,
+            unit=spec.get("unit", "kg" if kind == "mass" else "C"),
             unit_source=unit_source,
+            decimals_source=spec.get("decimals_column"),
             scale=spec.get("scale"),
             offset=spec.get("offset"),
             min=valid.get("min"),
@@ -100,8 +105,10 @@ def _number(text: str, field: str) -> float:
     return value
 
 
-def convert(spec: FieldSpec, raw: Any, unit_hint: str | None) -> Scalar:
-    """Convert one raw value (text from a frame, or a JSON scalar) to the spec's type."""
+def convert(spec: FieldSpec, raw: Any, unit_hint: str | None, decimals: int = 0) -> Scalar:
+    """Convert one raw value (text from a frame, or a JSON scalar) to the spec's type.
+
+    `decimals` shifts the decimal point of frames that send digits only (scale indicators)."""
     field = spec.target
     if isinstance(raw, bool) and spec.type == "bool":
         return raw
@@ -132,12 +139,35 @@ def convert(spec: FieldSpec, raw: Any, unit_hint: str | None) -> Scalar:
         if unit == "F":
             value = (value - 32.0) * 5.0 / 9.0
         return _checked(spec, round(value, 4))
-    value = _scaled(spec, _number(text, field))
+    if spec.type == "mass":
+        return _mass(spec, text, unit_hint, decimals)
+    value = _scaled(spec, _number(text, field) / 10 ** decimals)
     if spec.type == "int":
         if value != int(value):
             raise DecodeError(f"not an integer: {text.strip()!r}", field=field)
         return _checked(spec, int(value))
     return _checked(spec, round(value, 6))
+
+
+def _mass(spec: FieldSpec, text: str, unit_hint: str | None, decimals: int) -> float:
+    """A weight in kg, from a number with or without its unit (g, kg, t, lb)."""
+    m = _MASS.fullmatch(text)
+    if not m:
+        raise DecodeError(f"not a weight: {text.strip()!r}", field=spec.target)
+    unit = (m.group(2) or unit_hint or spec.unit).strip().lower()
+    if unit not in KG_PER_UNIT:
+        raise DecodeError(f"unknown weight unit {unit!r}", field=spec.target)
+    value = _scaled(spec, float(m.group(1).replace(" ", "")) / 10 ** decimals)
+    return _checked(spec, round(value * KG_PER_UNIT[unit], 6))
+
+
+def _decimals(spec: FieldSpec, lookup: Callable[[str], Any], present: Callable[[str], bool]) -> int:
+    if spec.decimals_source is None:
+        return 0
+    text = str(lookup(spec.decimals_source)).strip() if present(spec.decimals_source) else ""
+    if not (len(text) == 1 and text.isdigit()):
+        raise DecodeError(f"decimal count {text!r} is not one digit", field=spec.target)
+    return int(text)
 
 
 def _scaled(spec: FieldSpec, value: float) -> float:
@@ -188,7 +218,7 @@ def build_values(
                 hint = None
                 if spec.unit_source and present(spec.unit_source):
                     hint = str(lookup(spec.unit_source)).strip() or None
-                result = convert(spec, raw, hint)
+                result = convert(spec, raw, hint, _decimals(spec, lookup, present))
         head, _, name = spec.target.partition(".")
         if head == "extra" and name:
             extra[name] = result

@@ -46,6 +46,7 @@ class LineSpec:
     fields: tuple[FieldSpec, ...]
     checksum: Mapping[str, str] | None
     emit: str | None
+    stable_after: int | None = None
 
     @classmethod
     def compile(cls, kind: str, codec: Mapping[str, Any]) -> LineSpec:
@@ -68,6 +69,7 @@ class LineSpec:
         fields = compile_fields(READING_TYPES[kind], codec["fields"], "column")
         for f in fields:
             for ref, what in ((f.source, "column"), (f.unit_source, "unit_column"),
+                              (f.decimals_source, "decimals_column"),
                               (f.when[0] if f.when else None, "when.column")):
                 if ref is not None and names is not None and ref not in names:
                     raise ProfileError("", f"fields.{f.target}.{what}", f"layout has no column {ref!r}")
@@ -79,7 +81,11 @@ class LineSpec:
                 raise ProfileError("", "checksum", "key = value records carry no checksum column")
             if names is not None and checksum["column"] not in names:
                 raise ProfileError("", "checksum.column", f"layout has no column {checksum['column']!r}")
+        stable_after = codec.get("stable_after")
+        if stable_after is not None and "stable" not in {f.name for f in dataclasses.fields(READING_TYPES[kind])}:
+            raise ProfileError("", "stable_after", f"a {kind} reading has no stability to infer")
         return cls(
+            stable_after=stable_after,
             reading_type=READING_TYPES[kind],
             encoding=encoding,
             start=text_bytes(framing["start"], "framing.start") if "start" in framing else None,
@@ -176,6 +182,7 @@ class LineDecoder:
         self.framer = Framer(spec.end, spec.start, spec.max_frame)
         self._record: dict[str, str] = {}
         self._record_raw = bytearray()
+        self._same: tuple[object, int] = (None, 0)  # last value and how many frames in a row carried it
 
     def feed(self, data: bytes) -> list[Item]:
         return [self._frame(f) if isinstance(f, bytes) else f for f in self.framer.feed(data)
@@ -199,9 +206,19 @@ class LineDecoder:
         try:
             columns = self.spec.split(self._text(frame))
             self.spec.verify_checksum(frame, columns)
-            return self.spec.reading({k: v for k, (v, _) in columns.items()})
+            return self._with_stability(self.spec.reading({k: v for k, (v, _) in columns.items()}))
         except DecodeError as exc:
             return exc if exc.data else DecodeError(exc.reason, frame, exc.field)
+
+    def _with_stability(self, reading: Reading) -> Reading:
+        """Frames with no motion flag (XK3190 continuous output) are stable once the same weight
+        came `stable_after` times in a row: a swinging crate never reads the same twice."""
+        if self.spec.stable_after is None or getattr(reading, "stable", True) is not None:
+            return reading
+        value = getattr(reading, "weight_kg", None)
+        last, count = self._same
+        self._same = (value, count + 1 if value == last else 1)
+        return dataclasses.replace(reading, stable=self._same[1] >= self.spec.stable_after)  # type: ignore[call-arg]
 
     def _kv(self, frames: list[bytes | DecodeError]) -> list[Item]:
         """`key = value` lines accumulate into one record, closed by `record_end_key`."""

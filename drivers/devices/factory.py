@@ -17,7 +17,7 @@ from drivers.transports.tcp import TcpTransport
 
 from .base import Device
 from .climate import ModbusClimateSensor, MqttClimateSensor
-from .line import LineDevice, Refractometer, Scanner
+from .line import LineDevice, Refractometer, Scale, Scanner
 
 
 class TransportPool:
@@ -72,8 +72,9 @@ def build_device(cfg: DeviceConfig, pool: TransportPool) -> Device:
     t = profile.transport
     timeout = cfg.timeout_s or t.timeout_s
     poll = cfg.poll_interval_s or t.poll_interval_s or 1.0
-    if profile.kind in ("refractometer", "scanner"):
-        cls: type[LineDevice] = Refractometer if profile.kind == "refractometer" else Scanner
+    line_devices: dict[str, type[LineDevice]] = {"refractometer": Refractometer, "scale": Scale, "scanner": Scanner}
+    if profile.kind in line_devices:
+        cls = line_devices[profile.kind]
         return cls(cfg.id, profile.name, stream_transport(profile, cfg), profile.make_decoder(), mode=t.mode,
                    request=t.request, poll_interval_s=poll, timeout_s=timeout)
     if profile.kind == "climate" and isinstance(profile.spec, RegisterMap):

@@ -1,4 +1,4 @@
-"""Devices that speak a line protocol over a byte stream: refractometers and serial scanners.
+"""Devices that speak a line protocol over a byte stream: refractometers, scales and serial scanners.
 
 Streaming devices push frames; request/response devices are asked (the profile's `request`
 bytes) every poll interval and must answer within the timeout.
@@ -86,6 +86,12 @@ class Refractometer(LineDevice):
     """Brix meter: streaming or request/response, per its profile."""
 
     kind = "refractometer"
+
+
+class Scale(LineDevice):
+    """Platform scale at the dock: asked for its weight (MT-SICS) or streaming it (XK3190)."""
+
+    kind = "scale"
 
 
 class Scanner(LineDevice):
