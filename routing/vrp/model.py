@@ -167,6 +167,7 @@ class Plan:
     seconds: float
     violations: list[str] = field(default_factory=list)  # empty when every route checks feasible
     cpu_seconds: float = 0.0  # CPU of every solver process together (a portfolio may use two cores)
+    source: str = ""  # which member and step produced this plan, e.g. "ortools from pyvrp, repaired"
 
     @property
     def distance(self) -> float:
@@ -179,6 +180,7 @@ class Plan:
     def as_dict(self) -> dict[str, object]:
         return {
             "engine": self.engine,
+            "source": self.source,
             "distance": round(self.distance, 3),
             "vehicles": self.vehicles,
             "routes": [r.stops for r in self.routes],

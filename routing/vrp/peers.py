@@ -26,6 +26,7 @@ class PeerTask:
     until: float  # wall-clock time (time.time()) by which the engine must have answered
     exploration: int = 5  # VROOM's exploration level (0-5): more heuristics tried in construction
     threads: int = 2  # VROOM's threads
+    cap: bool = True  # PyVRP: model the time on the truck (False: solve without it, the plan checked after)
 
     def left(self) -> float:
         """Seconds of search left once the model is built, keeping 0.15 s to hand the answer back."""
@@ -36,13 +37,14 @@ def available(engine: str) -> bool:
     return importlib.util.find_spec({"vroom": "vroom", "pyvrp": "pyvrp"}[engine]) is not None
 
 
-def supports(engine: str, m: IntModel) -> str:
-    """Why this engine cannot take the model ('' when it can)."""
+def supports(engine: str, m: IntModel, relaxed: bool = False) -> str:
+    """Why this engine cannot take the model ('' when it can); `relaxed`: PyVRP may drop a driver
+    break it cannot model, because the portfolio checks and repairs its plans."""
     if not available(engine):
         return f"{engine} is not installed (pip install haolin-edge[peers])"
-    if m.max_on_truck is not None:
-        return f"{engine} cannot limit the time goods spend on the truck"
-    if engine == "pyvrp" and m.brk is not None:
+    if engine == "vroom" and m.max_on_truck is not None:
+        return "vroom cannot limit the time goods spend on the truck"
+    if engine == "pyvrp" and m.brk is not None and not relaxed:
         return "pyvrp cannot model a driver break"
     if engine == "vroom" and any(s is not None and s < w[1] - w[0] for s, w in zip(m.max_span, m.start_window,
                                                                                    strict=True)):
@@ -52,8 +54,8 @@ def supports(engine: str, m: IntModel) -> str:
     return ""
 
 
-def _check(engine: str, m: IntModel) -> None:
-    why = supports(engine, m)
+def _check(engine: str, m: IntModel, relaxed: bool = False) -> None:
+    why = supports(engine, m, relaxed)
     if why:
         raise EngineUnavailable(why)
 
@@ -84,6 +86,29 @@ def solve_vroom(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
     return m.route_cost(routes), routes
 
 
+def pyvrp_shape(m: IntModel, cap: bool) -> tuple[list[list[int]], list[int], list[int | None], bool]:
+    """(durations, latest service start per node, shift bound per vehicle, exact) for PyVRP.
+
+    PyVRP bounds a route's duration (`shift_duration`), departure to return. Time on the truck
+    ends with the last delivery, so when every truck must be back by the same hour and no shift
+    is capped, the drive home is given no duration (the route's duration is then exactly the time
+    on the truck, waiting included) and each store's window closes early enough to get home from
+    it: an exact model. Otherwise the whole route is bounded by the cap, a conservative model.
+    Without `cap` the time on the truck is left to the checker."""
+    travel, late = m.travel, [w[1] for w in m.windows]
+    spans = list(m.max_span)
+    if not cap or m.max_on_truck is None:
+        return travel, late, spans, m.max_on_truck is None
+    back = {w[1] for w in m.start_window}
+    if len(back) == 1 and all(s is None for s in spans):
+        home = back.pop()
+        travel = [[0 if j == 0 and i else t for j, t in enumerate(row)] for i, row in enumerate(travel)]
+        late = [late[0]] + [max(m.windows[i][0], min(late[i], home - m.service[i] - m.travel[i][0]))
+                            for i in range(1, m.n)]
+        return travel, late, [m.max_on_truck] * m.vehicles, True
+    return travel, late, [m.max_on_truck if s is None else min(s, m.max_on_truck) for s in spans], False
+
+
 def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
     import pyvrp
     from pyvrp import SolveParams
@@ -91,16 +116,17 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
     from pyvrp.stop import MaxRuntime
 
     m = task.model
-    _check("pyvrp", m)
+    _check("pyvrp", m, relaxed=True)
+    travel, late, spans, _ = pyvrp_shape(m, task.cap)
     model = pyvrp.Model()
     locs = [model.add_location(x=0, y=0) for _ in range(m.n)]
     depot = model.add_depot(locs[0], tw_early=m.windows[0][0], tw_late=m.windows[0][1])
     for node in range(1, m.n):
         model.add_client(locs[node], delivery=[m.demand[d][node] for d in range(len(m.dims))],
-                         service_duration=m.service[node], tw_early=m.windows[node][0], tw_late=m.windows[node][1])
+                         service_duration=m.service[node], tw_early=m.windows[node][0], tw_late=late[node])
     types: dict[tuple[Any, ...], list[int]] = {}
     for v in range(m.vehicles):
-        key = (tuple(m.capacity[d][v] for d in range(len(m.dims))), m.fixed[v], m.start_window[v], m.max_span[v])
+        key = (tuple(m.capacity[d][v] for d in range(len(m.dims))), m.fixed[v], m.start_window[v], spans[v])
         types.setdefault(key, []).append(v)
     for (cap, fixed, (lo, hi), span), group in types.items():
         model.add_vehicle_type(len(group), capacity=list(cap), start_depot=depot, end_depot=depot,
@@ -109,7 +135,7 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
     for i in range(m.n):
         for j in range(m.n):
             if i != j:
-                model.add_edge(locs[i], locs[j], distance=m.dist[i][j], duration=m.travel[i][j])
+                model.add_edge(locs[i], locs[j], distance=m.dist[i][j], duration=travel[i][j])
     members = list(types.values())
 
     def routes_of(solution: Any) -> list[list[int]]:

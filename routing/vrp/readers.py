@@ -118,13 +118,30 @@ def _crates(v: Any, where: str) -> dict[str, int]:
     raise InputError(f"crates must be an integer or {{class: integer}}, got {v!r}", where)
 
 
+_FIELDS = {
+    "": {"name", "depot", "speed_kmh", "circuity", "max_on_truck", "break", "stops", "vehicles", "matrix"},
+    "depot": {"id", "name", "lat", "lon", "x", "y", "window"},
+    "stops": {"id", "name", "lat", "lon", "x", "y", "window", "service", "crates", "kg"},
+    "vehicles": {"type", "count", "capacity_crates", "capacity_kg", "compartments", "fixed_cost", "shift", "max_shift"},
+}
+
+
+def _known(d: dict[str, Any], part: str, where: str) -> None:
+    """A misspelt field would silently drop a constraint (a cap, a window): name it instead."""
+    unknown = sorted(set(d) - _FIELDS[part])
+    if unknown:
+        raise InputError(f"unknown field {unknown[0]!r}; known: {', '.join(sorted(_FIELDS[part]))}", where)
+
+
 def instance_from_dict(data: Any, where: str = "instance") -> Instance:
-    """Validate our JSON instance format; errors name the stop or vehicle at fault."""
+    """Validate our JSON instance format; errors name the stop, vehicle or field at fault."""
     if not isinstance(data, dict):
         raise InputError("top level must be an object", where)
+    _known(data, "", where)
     depot, raw_stops, raw_vehicles = data.get("depot"), data.get("stops"), data.get("vehicles")
     if not isinstance(depot, dict):
         raise InputError("'depot' must be an object", where)
+    _known(depot, "depot", f"{where}: depot")
     if not isinstance(raw_stops, list) or not isinstance(raw_vehicles, list) or not raw_vehicles:
         raise InputError("'stops' must be a list and 'vehicles' a non-empty list", where)
     stops: list[Stop] = []
@@ -132,6 +149,7 @@ def instance_from_dict(data: Any, where: str = "instance") -> Instance:
         w = f"{where}: stops[{i}]"
         if not isinstance(s, dict) or not isinstance(s.get("id"), int | str) or isinstance(s.get("id"), bool):
             raise InputError("a stop needs an 'id' (string or integer)", w)
+        _known(s, "stops", w)
         stops.append(Stop(s["id"], _crates(s.get("crates", 0), w), _count(s, "kg", w, 0),
                           _pair(s.get("window"), f"{w}.window", (0.0, math.inf)), _nonneg(s, "service", w, 0)))
     types: list[VehicleType] = []
@@ -139,6 +157,7 @@ def instance_from_dict(data: Any, where: str = "instance") -> Instance:
         w = f"{where}: vehicles[{i}]"
         if not isinstance(v, dict):
             raise InputError("must be an object", w)
+        _known(v, "vehicles", w)
         comp = v.get("compartments") or {}
         if not isinstance(comp, dict) or not all(isinstance(n, int) and n >= 0 for n in comp.values()):
             raise InputError("compartments must map a temperature class to a crate count", w)

@@ -3,24 +3,31 @@
 The default engine (`ortools`) is a portfolio under one wall-clock budget, two single-threaded
 solver processes at a time (pyvroom, the peer it is measured against, runs two threads):
 
-* slot 1: OR-Tools from its own parallel cheapest insertion, guided local search to the end;
-* slot 2: the strongest peer that models the instance exactly: PyVRP when installed (to the
-  end, reporting each feasible improvement), else VROOM at a bounded exploration level with its
-  own timeout inside SEED_SHARE of the budget, else a second OR-Tools from local cheapest
-  insertion. A peer that cannot express a constraint (a driver break, time on the truck) is
-  not asked: it never solves a relaxed problem.
-* When VROOM is done (by SEED_SHARE of the budget at the latest), OR-Tools restarts from the
-  best plan so far in the slot it leaves; with PyVRP or a second OR-Tools, at SEED_SHARE slot 1
-  restarts from slot 2's plan when that one is ahead.
+* slot 2: PyVRP when installed, on the cold-chain model it can express (`peers.pyvrp_shape`:
+  exact when every truck is due back at the same hour and no shift is capped, else the whole
+  route bounded by the cap), to the end, reporting each feasible improvement; a driver break,
+  which PyVRP cannot model, is left to the checker and the repair. Without PyVRP: VROOM (when it
+  models the instance exactly) with its own timeout inside SEED_SHARE of the budget, else a
+  second OR-Tools from local cheapest insertion.
+* slot 1: OR-Tools from its own parallel cheapest insertion, guided local search, the fallback
+  that models everything. When PyVRP's cap model is only conservative (or ignores a break), slot 1
+  first asks PyVRP the other way, without the cap, until SEED_SHARE.
+* at SEED_SHARE every candidate is checked; one that breaks the cap or a break is repaired
+  (`repair.repair`: offending stops moved or split onto another truck), and OR-Tools continues
+  from the best plan (`ReadAssignmentFromRoutes`) in the slot that ended or that is behind.
+  No restart when less than RESTART_MIN would be left for it.
 
 Every candidate is re-timed and checked in real units (`schedule_route`); the best feasible
 plan by true, unrounded cost (distance plus fixed costs) wins, so the answer is never worse
-than any member's, and a member that is late or fails costs only its own candidate.
+than any member's, and a member that is late or fails costs only its own candidate. The plan
+names the member and step that produced it (`Plan.source`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from routing.bounded import Child, drain
@@ -28,19 +35,42 @@ from routing.errors import EngineUnavailable, InputError, SolverFailed
 from routing.vrp.intmodel import IntModel, int_model
 from routing.vrp.model import Instance, Issue, Plan, Route
 from routing.vrp.ortools_engine import OrToolsTask, solve_ortools
-from routing.vrp.peers import PeerTask, solve_pyvrp, solve_vroom, supports
+from routing.vrp.peers import PeerTask, pyvrp_shape, solve_pyvrp, solve_vroom, supports
+from routing.vrp.repair import repair
 from routing.vrp.schedule import diagnose, schedule_route
 
 ENGINES = ("ortools", "vroom", "pyvrp")
-SEED_SHARE = 0.6  # of the budget: VROOM's share, and when a lagging OR-Tools restarts from the best plan
+SEED_SHARE = 0.6  # of the budget: when the first members hand over to OR-Tools from the best plan so far
 SEED_EXPLORATION = 3  # VROOM as a seed: fewer construction heuristics, so it answers well inside its share
 RESTART_MIN = 1.0  # seconds left after the share: below this a restart costs more than it gains
 MARGIN = 0.25  # seconds kept for starting processes and building the plan
+TICK = 0.5  # seconds between progress reports
 
 Routes = list[list[int]]
+Rank = tuple[bool, int, float]
 
 
-def solve_delivery(instance: Instance, time_limit: float = 10.0, engine: str = "ortools") -> Plan:
+@dataclass(frozen=True)
+class Progress:
+    """How a solve is going: for a page that shows it while the supervisor waits."""
+
+    elapsed_s: float
+    budget_s: float
+    stage: str  # "search", "restart" (OR-Tools continues from the best plan), "check"
+    best_distance: float | None  # of the best feasible plan so far, in the instance's units
+
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass
+class _Member:
+    label: str
+    child: Child
+
+
+def solve_delivery(instance: Instance, time_limit: float = 10.0, engine: str = "ortools",
+                   progress: OnProgress | None = None) -> Plan:
     """Plan routes for `instance` within about `time_limit` seconds (a hard bound)."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {ENGINES}", "engine")
@@ -53,12 +83,21 @@ def solve_delivery(instance: Instance, time_limit: float = 10.0, engine: str = "
     sub = instance.subset(keep)
     model = int_model(sub)
     deadline = t0 + time_limit - MARGIN
-    found, cpu = _run(engine, sub, model, deadline) if keep else ([], 0.0)
-    routes, planned, violations = _best(sub, found, model.vehicles)
+
+    def tick(stage: str, members: list[_Member]) -> None:
+        if progress is not None:
+            ranked = [_checked(sub, m.child.best[1]) for m in members if m.child.best is not None]
+            feasible = [r[0][2] for r in ranked if not r[0][0]]
+            progress(Progress(time.monotonic() - t0, time_limit, stage, min(feasible) if feasible else None))
+
+    found, cpu = _run(engine, sub, model, deadline, tick) if keep else ([], 0.0)
+    if progress is not None:
+        progress(Progress(time.monotonic() - t0, time_limit, "check", None))
+    source, routes, planned, violations = _best(sub, found, model.vehicles)
     served = {n for r in routes for n in r}
     unserved = [Issue(s.id, "left out: no truck had room or time left for it (fleet too small or windows clash)")
                 for k, s in enumerate(sub.stops, start=1) if k not in served]
-    return Plan(engine, planned, infeasible, unserved, time.monotonic() - t0, violations, cpu)
+    return Plan(engine, planned, infeasible, unserved, time.monotonic() - t0, violations, cpu, source)
 
 
 def _peer(engine: str, model: IntModel, until: float, **kw: Any) -> Child:
@@ -71,50 +110,74 @@ def _ortools(model: IntModel, until: float, initial: Routes | None = None,
     return Child(solve_ortools, OrToolsTask(model, time.time() + until - time.monotonic(), initial, first))
 
 
-def _results(children: list[Child]) -> list[Routes]:
-    return [c.best[1] for c in children if c.best is not None]
+def _watch(members: list[_Member], until: float, stage: str, tick: Callable[[str, list[_Member]], None],
+           awaited: list[_Member] | None = None) -> None:
+    """`drain` in steps of TICK, reporting progress between them."""
+    children = [m.child for m in members]
+    waiting = None if awaited is None else [m.child for m in awaited]
+    while True:
+        drain(children, min(until, time.monotonic() + TICK), waiting)
+        tick(stage, members)
+        if time.monotonic() >= until or all(c.closed for c in (children if waiting is None else waiting)):
+            return
 
 
-def _run(engine: str, sub: Instance, model: IntModel, deadline: float) -> tuple[list[Routes], float]:
-    """Candidate plans (routes of node ids per vehicle) from the engine or the portfolio, and
-    the CPU seconds all its processes used."""
+def _slots(model: IntModel, deadline: float, share: float, restart: bool) -> tuple[_Member, _Member, bool]:
+    """(slot 1, slot 2, whether slot 1 hands over at the share whatever its standing)."""
+    if not supports("pyvrp", model, relaxed=True):
+        exact = model.brk is None and pyvrp_shape(model, True)[3]
+        cap = "" if model.max_on_truck is None else " (cold-chain cap model)"
+        second = _Member(f"pyvrp{cap}", _peer("pyvrp", model, deadline, cap=True))
+        if exact or not restart:
+            return _Member("ortools", _ortools(model, deadline)), second, False
+        return _Member("pyvrp (without the cap)", _peer("pyvrp", model, share, cap=False)), second, True
+    own = _Member("ortools", _ortools(model, deadline))
+    if not supports("vroom", model):
+        return own, _Member("vroom", _peer("vroom", model, share, exploration=SEED_EXPLORATION, threads=1)), False
+    return own, _Member("ortools (local cheapest insertion)",
+                        _ortools(model, deadline, first="LOCAL_CHEAPEST_INSERTION")), False
+
+
+def _run(engine: str, sub: Instance, model: IntModel, deadline: float,
+         tick: Callable[[str, list[_Member]], None]) -> tuple[list[tuple[str, Routes]], float]:
+    """Candidate plans (label, routes of node ids per vehicle) from the engine or the portfolio,
+    and the CPU seconds all its processes used."""
     if engine != "ortools":
         why = supports(engine, model)
         if why:
             raise EngineUnavailable(why)
-        children = [_peer(engine, model, deadline)]
+        members = [_Member(engine, _peer(engine, model, deadline))]
+        restart = False
     else:
         now = time.monotonic()
         share = now + SEED_SHARE * (deadline - now)
         restart = deadline - share >= RESTART_MIN
-        own = _ortools(model, deadline)
-        peer = next((e for e in ("pyvrp", "vroom") if not supports(e, model)), None)
-        if peer == "pyvrp":
-            other = _peer("pyvrp", model, deadline)
-        elif peer == "vroom":
-            other = _peer("vroom", model, share, exploration=SEED_EXPLORATION, threads=1)
-        else:
-            other = _ortools(model, deadline, first="LOCAL_CHEAPEST_INSERTION")
-        children = [own, other]
+        first, second, hand_over = _slots(model, deadline, share, restart)
+        members = [first, second]
     try:
-        if engine == "ortools" and restart:
-            drain(children, share, [other] if peer == "vroom" else None)
-            ranked = sorted((_checked(sub, c.best[1])[0], k) for k, c in enumerate(children) if c.best is not None)
-            if ranked and (peer == "vroom" or ranked[0][1] == 1):
-                # the slot VROOM leaves, or OR-Tools when it is behind, continues from the best plan
-                children[1 if peer == "vroom" else 0].stop()
-                children.append(_ortools(model, deadline, children[ranked[0][1]].best[1]))
-        drain(children, deadline)
+        if restart:
+            seeding = [m for m in members if m.label == "vroom" or (hand_over and m is members[0])]
+            _watch(members, share, "search", tick, seeding or None)
+            ranked = sorted(_candidates(sub, [(m.label, m.child.best[1]) for m in members if m.child.best]))
+            if ranked:
+                _rank, label, routes = ranked[0]
+                slot = next((m for m in members if m in seeding), None)
+                if slot is None and label != members[0].label:
+                    slot = members[0]  # OR-Tools is behind: it continues from the best plan instead
+                if slot is not None:
+                    slot.child.stop()
+                    members.append(_Member(f"ortools from {label}", _ortools(model, deadline, routes)))
+        _watch(members, deadline, "restart" if len(members) > 2 else "search", tick)
     finally:
-        cpu = sum(c.stop().cpu_seconds for c in children)
-    found = _results(children)
-    errors = [c.error for c in children if c.error]
+        cpu = sum(m.child.stop().cpu_seconds for m in members)
+    found = [(m.label, m.child.best[1]) for m in members if m.child.best is not None]
+    errors = [m.child.error for m in members if m.child.error]
     if errors and not found:
         raise SolverFailed("; ".join(errors))
     return found, cpu
 
 
-def _checked(sub: Instance, routes: Routes) -> tuple[tuple[bool, int, float], list[Route], list[str]]:
+def _checked(sub: Instance, routes: Routes) -> tuple[Rank, list[Route], list[str]]:
     """(rank, routes, violations): feasible first, then most stops served, then true cost."""
     planned, violations = [], []
     for v, nodes in enumerate(routes):
@@ -127,9 +190,22 @@ def _checked(sub: Instance, routes: Routes) -> tuple[tuple[bool, int, float], li
     return (bool(violations), -sum(map(len, routes)), cost), planned, violations
 
 
-def _best(sub: Instance, found: list[Routes], vehicles: int) -> tuple[Routes, list[Route], list[str]]:
+def _candidates(sub: Instance, found: list[tuple[str, Routes]]) -> list[tuple[Rank, str, Routes]]:
+    """Each plan ranked, and beside each one that breaks a constraint its repaired form."""
+    out = []
+    for label, routes in found:
+        rank = _checked(sub, routes)[0]
+        out.append((rank, label, routes))
+        if rank[0]:
+            fixed = repair(sub, routes)
+            out.append((_checked(sub, fixed)[0], f"{label}, repaired", fixed))
+    return out
+
+
+def _best(sub: Instance, found: list[tuple[str, Routes]], vehicles: int) -> tuple[str, Routes, list[Route],
+                                                                               list[str]]:
     if not found:
-        return [[] for _ in range(vehicles)], [], []
-    ranked = [(_checked(sub, r), r) for r in found]
-    (_, planned, violations), routes = min(ranked, key=lambda x: x[0][0])
-    return routes, planned, violations
+        return "", [[] for _ in range(vehicles)], [], []
+    _, label, routes = min(_candidates(sub, found), key=lambda c: c[0])
+    _, planned, violations = _checked(sub, routes)
+    return label, routes, planned, violations

@@ -13,8 +13,11 @@ from typer.testing import CliRunner
 
 from routing.cli import app
 from routing.errors import InputError
+from routing.vrp.intmodel import int_model
 from routing.vrp.model import Instance, Stop, VehicleType
+from routing.vrp.peers import pyvrp_shape
 from routing.vrp.readers import instance_from_dict, read_instance
+from routing.vrp.repair import repair
 from routing.vrp.schedule import schedule_route
 from routing.vrp.solve import _best, solve_delivery
 
@@ -63,7 +66,7 @@ def test_infeasible_stops_are_named_and_the_rest_planned() -> None:
 
 def test_the_shorter_plan_loses_when_it_breaks_a_constraint() -> None:
     inst = _line(3, [(0, 100)] * 3, cap=5)  # 2 crates per stop: three stops overload one truck
-    routes, planned, violations = _best(inst, [[[1, 2, 3], []], [[1, 2], [3]]], 2)
+    _, routes, planned, violations = _best(inst, [("a", [[1, 2, 3], []]), ("b", [[1, 2], [3]])], 2)
     assert routes == [[1, 2], [3]] and violations == []
     assert sum(r.distance for r in planned) == pytest.approx(100.0)
 
@@ -136,3 +139,37 @@ def test_cli_picks_prints_the_path(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert sorted(out["locations"]) == ["A01-1", "A02-3", "A04-11"] and out["optimal"] is True
+
+
+def _capped(max_on_truck: float, **extra) -> Instance:
+    """Eight stores in a row 1 km apart, open all day; the cap lets one truck serve only some."""
+    return instance_from_dict({
+        "depot": {"x": 0, "y": 0, "window": [0, 36000]}, "speed_kmh": 36, "circuity": 1.0,
+        "max_on_truck": max_on_truck, "stops": [{"id": f"S{i}", "x": 1000 * i, "y": 0, "service": 60, "crates": 1}
+                                                for i in range(1, 9)],
+        "vehicles": [{"type": "reefer", "count": 4, "capacity_crates": 50}], **extra})
+
+
+def test_repair_moves_stops_off_a_route_over_the_cap() -> None:
+    inst = _capped(1000)  # one route through all eight: 800 s driving and 480 s unloading
+    assert schedule_route(inst, 0, list(range(1, 9)))[1]
+    fixed = repair(inst, [list(range(1, 9)), [], [], []])
+    assert sorted(n for r in fixed for n in r) == list(range(1, 9))
+    assert all(not schedule_route(inst, v, r)[1] for v, r in enumerate(fixed) if r)
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_pyvrp_plans_within_the_cold_chain_cap(engine: str) -> None:
+    inst = _capped(1000)
+    assert pyvrp_shape(int_model(inst), cap=True)[3]  # same return hour, no shift cap: the exact model
+    plan = solve_delivery(inst, 2.0, engine)
+    assert plan.violations == [] and not plan.unserved and plan.source
+    assert all(r.visits[-1].departure - r.depart <= 1000 + 1e-6 for r in plan.routes)
+    assert len(plan.routes) >= 2
+
+
+def test_instance_file_with_an_unknown_field_names_it() -> None:
+    with pytest.raises(InputError, match="max_on_trucks"):
+        _capped(5000, max_on_trucks=3600)
+    with pytest.raises(InputError, match=r"vehicles\[0\].*capacity"):
+        instance_from_dict({"depot": {"x": 0, "y": 0}, "vehicles": [{"capacity": 3}], "stops": []})
