@@ -16,9 +16,11 @@ from edge.api import (
     floor_sort,
     orders,
     pages,
+    people,
     sync,
     uplink,
 )
+from edge.api.body_limit import LARGER_BODIES, BodyLimit
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
 from edge.services.device_runtime import lifespan
@@ -34,13 +36,14 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.state.store = store or Store(settings.database_path)
     app.state.clock = clock
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
 
     @app.get("/api/v1/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, pages)
+               uplink, sync, people, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
@@ -131,9 +132,10 @@ def handoff_batch(route_id: str, stop_no: int, body: HandoffBatch, request: Requ
 @router.post("/routes/{route_id}/stops/{stop_no}/photo")
 async def photo(route_id: str, stop_no: int, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep,
                 who: Driver) -> dict[str, Any]:
-    body = await request.body()
+    body = await request.body()  # bounded by `body_limit` as it arrives
     with floor_errors():
-        return handoff.save_photo(store, settings.data_dir, route_id, stop_no, body, driver=who, now=now)
+        return await run_in_threadpool(lambda: handoff.save_photo(store, settings.data_dir, route_id, stop_no, body,
+                                                                  driver=who, now=now))
 
 
 @router.post("/routes/{route_id}/stops/{stop_no}/confirm")

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.domain.auth import Principal, Role
@@ -17,10 +18,13 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 @router.post("/orders/batches")
 async def post_batch(request: Request, store: StoreDep, settings: SettingsDep, now: NowDep,
                      principal: Annotated[Principal, requires(Role.HQ, Role.SUPERVISOR)]) -> dict[str, Any]:
-    """Takes the raw body so that every problem is reported with its path, not just the first."""
-    batch = intake.parse_batch(await request.body())
-    result = intake.ingest_batch(store, batch, warehouse_id=settings.warehouse_id, source="api",
-                                 actor=principal.actor, now=now, zone=settings.zone)
+    """Takes the raw body (bounded by `body_limit`) so that every problem is reported with its path, not
+    just the first; parsing and ingesting a day's batch run in the thread pool, off the event loop."""
+    raw = await request.body()
+    batch = await run_in_threadpool(intake.parse_batch, raw)
+    result = await run_in_threadpool(lambda: intake.ingest_batch(
+        store, batch, warehouse_id=settings.warehouse_id, source="api", actor=principal.actor, now=now,
+        zone=settings.zone))
     return result.as_dict()
 
 

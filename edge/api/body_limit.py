@@ -1,0 +1,83 @@
+"""A bound on every request body, applied while the bytes arrive and before anything parses them.
+
+Starlette's own limiter answers in plain English text; a PDA's user gets the refusal in their
+language, so the bound lives here: a declared length over the limit is refused before a byte is
+read, and a body sent without one stops at the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.pages.i18n import catalog
+from edge.services.floor.handoff import MAX_PHOTO
+
+#: A day's order batch from HQ is the one large JSON body; a handoff photo the one large binary.
+ORDER_BATCH_BYTES = 32 * 1024 * 1024
+LARGER_BODIES = {r"/api/v1/orders/batches": ORDER_BATCH_BYTES,
+                 r"/api/v1/floor/routes/[^/]+/stops/\d+/photo": MAX_PHOTO}
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when the bytes pass the limit; the app's handler says so in the caller's language."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, "security.body.too_large")
+        self.limit = limit
+
+
+def too_large_text(locale: str, limit: int) -> str:
+    return catalog(locale)["security.body.too_large"].format(limit=limit)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
+
+
+class BodyLimit:
+    """Pure ASGI middleware: `limit` bytes for any path, more for the paths in `larger` (regex -> bytes)."""
+
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None):
+        self.app = app
+        self.limit = limit
+        self.larger = [(re.compile(pattern), size) for pattern, size in (larger or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        return next((size for pattern, size in self.larger if pattern.fullmatch(path)), self.limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, send, limit)
+            return
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, bounded, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+        language = _header(scope, b"accept-language") or ""
+        locale = "en" if language.lower().startswith("en") else "zh-CN"
+        body = json.dumps({"detail": too_large_text(locale, limit), "code": "security.body.too_large"},
+                          ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
