@@ -6,13 +6,13 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from drivers import cli as drivers_cli
 from drivers.runtime_cli import sim_app
-from edge import coldchain_cli, sync_cli, uplink_cli
+from edge import coldchain_cli, sync_cli, tls_cli, uplink_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
@@ -22,6 +22,10 @@ from edge.store import Store
 from hq_sync.protocol import OrderBatch
 from hq_sync.reference_hq import cli as hq_cli
 from routing import cli as routing_cli
+
+if TYPE_CHECKING:
+    from edge.runtime import Listeners
+    from edge.tls import SiteTls
 
 app = typer.Typer(help="Haolin Edge: the warehouse-and-fulfillment edge node.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order intake.", no_args_is_help=True)
@@ -38,6 +42,7 @@ app.add_typer(sync_cli.app, name="sync")
 app.add_typer(hq_cli.app, name="hq")
 app.add_typer(uplink_cli.app, name="uplink")
 app.add_typer(coldchain_cli.app, name="coldchain")
+app.add_typer(tls_cli.app, name="tls")
 
 EXIT_REFUSED = 2
 
@@ -77,14 +82,27 @@ def _refused(error: InputRejected) -> None:
     raise typer.Exit(EXIT_REFUSED)
 
 
+def _prepare_serving(settings: Settings) -> tuple[SiteTls, Listeners]:
+    """Certificate and both ports, or one line on stderr and exit 2 before anything is stored."""
+    from edge.runtime import StartupRefused, prepare
+
+    try:
+        return prepare(settings)
+    except StartupRefused as error:
+        typer.echo(f"haolin-edge: {error}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
 @app.command()
 def serve(ctx: typer.Context) -> None:
-    """Serve the API and pages on the configured address."""
+    """Serve the API and pages over HTTPS on https_port, and CA enrolment on http_port."""
     from edge.api.app import create_app
+    from edge.api.enrolment import create_plain_http_app
     from edge.runtime import serve as run
 
     settings = _settings(ctx)
-    run(create_app(settings), settings.http_host, settings.http_port)
+    certificate, listeners = _prepare_serving(settings)
+    run(create_app(settings), create_plain_http_app(settings), settings, certificate, listeners)
 
 
 @app.command()
@@ -97,6 +115,7 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     from edge.demo import load_demo
 
     settings = _settings(ctx)
+    serving = _prepare_serving(settings) if serve_http else None
     store = _store(ctx)
     loaded = load_demo(store, settings, _now())
     credentials_file = settings.data_dir / "demo-credentials.json"
@@ -106,17 +125,24 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     typer.echo(f"demo data for delivery date {loaded.delivery_date} in {settings.database_path}")
     if loaded.intake:
         typer.echo(f"orders: {loaded.intake.as_dict()}")
-    if not serve_http:
+    if serving is None:
         return
     from edge.api.app import create_app
+    from edge.api.enrolment import create_plain_http_app
     from edge.demo_stack import HQ_ADMIN_TOKEN, run_demo_stack
+    from edge.runtime import addresses
     from edge.runtime import serve as run
 
+    certificate, listeners = serving
     with run_demo_stack(settings, store) as stack:
         node = stack.settings
-        base = f"http://{node.http_host}:{node.http_port}"
+        secure, enrolment = addresses(node, certificate)
+        base = secure[0]
         typer.echo(f"""
-Haolin Edge demo is running. Open:
+Haolin Edge demo is running over HTTPS at {", ".join(secure)}
+Install the site CA on each device first (SHA-256 {certificate.fingerprint}):
+  enrolment page      {enrolment}
+Then open:
   start page          {base}/
   picker (PDA)        {base}/floor/pick        sign in P01 / 2468
   sort station        {base}/floor/sort        sign in T01 / 2468
@@ -126,7 +152,7 @@ Haolin Edge demo is running. Open:
   HQ cold chain       {stack.hq_url}/coldchain-sign-in?token={HQ_ADMIN_TOKEN}
 All sign-in codes and PINs: {credentials_file}; logs of the neighbours: {settings.data_dir / 'logs'}
 """)
-        run(create_app(node, store), node.http_host, node.http_port)
+        run(create_app(node, store), create_plain_http_app(node), node, certificate, listeners)
 
 
 @orders_app.command("import")

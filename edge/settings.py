@@ -5,15 +5,17 @@ The embedded default needs no file at all, so `haolin-edge demo` runs on a fresh
 
 from __future__ import annotations
 
+import json
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -33,7 +35,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data"), description="SQLite database, logs, spool")
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8080, ge=0, le=65535)
+    http_port: int = Field(default=8080, ge=0, le=65535, description="plain HTTP: only CA enrolment, else a redirect")
+    https_port: int = Field(default=8443, ge=0, le=65535, description="API and pages over TLS")
+    tls_names: Annotated[list[str] | None, NoDecode] = Field(
+        default=None, description="names and addresses in the server certificate (default: host name, <host>.local,"
+        " LAN addresses, localhost); in the environment comma-separated or a JSON list")
+    tls_cert_file: Path | None = Field(default=None, description="the site's own certificate chain (PEM)")
+    tls_key_file: Path | None = Field(default=None, description="its private key (PEM); else the node's own CA")
     warehouse_id: str = "WH-SH-01"
     time_zone: str = "Asia/Shanghai"
     hq_url: str = "http://127.0.0.1:8090"
@@ -62,6 +70,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"telemetry retention must keep coarser data at least as long: raw {self.telemetry_raw_days}"
                 f" <= minute {self.telemetry_minute_days} <= hour {self.telemetry_hour_days} days")
+        return self
+
+    @field_validator("tls_names", mode="before")
+    @classmethod
+    def _names_from_text(cls, value: Any) -> Any:
+        """`HAOLIN_TLS_NAMES=edge.lan,10.0.0.5` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [n.strip() for n in text.split(",") if n.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _own_certificate_whole(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
         return self
 
     @property

@@ -7,7 +7,7 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 debs=(libzbar0 mosquitto)
-[ $dev = 1 ] && debs+=(chromium systemd fonts-noto-cjk)
+[ $dev = 1 ] && debs+=(chromium systemd fonts-noto-cjk libnss3-tools nodejs)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@ from edge.api import (
     brix,
     coldchain,
     devices,
+    enrolment,
     floor,
     floor_pages,
     floor_routes,
@@ -23,6 +24,7 @@ from edge.api import (
 from edge.api.body_limit import LARGER_BODIES, BodyLimit
 from edge.api.deps import Clock, utc_now
 from edge.api.errors import install_error_handlers
+from edge.api.security_headers import SecurityHeaders, hsts_applies
 from edge.services.device_runtime import lifespan
 from edge.settings import Settings
 from edge.store import Store
@@ -36,6 +38,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.state.store = store or Store(settings.database_path)
     app.state.clock = clock
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
 
     @app.get("/api/v1/health", tags=["health"])
@@ -43,7 +46,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, people, pages)
+               uplink, sync, enrolment, people, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

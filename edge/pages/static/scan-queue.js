@@ -3,6 +3,7 @@
 // order they were made, in the background. Each entry carries a client scan id (UUID) so the
 // server can tell a resend after a lost reply from a new scan: none lost, none counted twice.
 
+import { uuid } from "/static/ids.js";
 import { api, ApiError, deviceId } from "/static/session.js";
 
 const DB_NAME = "haolin-floor";
@@ -99,7 +100,7 @@ export class ScanQueue extends EventTarget {
     this.unstored += 1;
     this.dispatchEvent(new CustomEvent("change", { detail: this.status(this.stored + this.unstored) }));
     const store = async () => {
-      const entry = { channel: this.channel, id: crypto.randomUUID(), payload, queued_at: queuedAt };
+      const entry = { channel: this.channel, id: uuid(), payload, queued_at: queuedAt };
       try {
         const db = await openDb();
         const tx = db.transaction(["queue", "state"], "readwrite");

@@ -1,5 +1,8 @@
-// Who is signed in on this device, and calls to the edge API with their token.
-// The token lives in localStorage so the background queue can still send after a reload offline.
+// Who is signed in on this device, and calls to the edge API as them. The session itself is an
+// HttpOnly cookie no script can read; localStorage keeps only who it is (for the status line and
+// offline reloads) and its anti-forgery token, sent with every state change (docs/security.md).
+
+import { uuid } from "/static/ids.js";
 
 const SESSION_KEY = "haolin.session";
 const DEVICE_KEY = "haolin.device";
@@ -19,7 +22,7 @@ export class NetworkError extends Error {}
 
 export function deviceId() {
   let id = localStorage.getItem(DEVICE_KEY);
-  if (!id) { id = `pda-${crypto.randomUUID().slice(0, 8)}`; localStorage.setItem(DEVICE_KEY, id); }
+  if (!id) { id = `pda-${uuid().slice(0, 8)}`; localStorage.setItem(DEVICE_KEY, id); }
   return id;
 }
 
@@ -27,7 +30,15 @@ export function currentSession() {
   try { return JSON.parse(localStorage.getItem(SESSION_KEY) || "null"); } catch { return null; }
 }
 
-export function saveSession(signed) { localStorage.setItem(SESSION_KEY, JSON.stringify(signed)); }
+export function saveSession({ principal, csrf_token, expires_at }) {
+  localStorage.setItem(SESSION_KEY, JSON.stringify({ principal, csrf_token, expires_at }));
+}
+
+/** Headers that make a state change ours: the session's anti-forgery token (the cookie goes by itself). */
+export function csrfHeaders() {
+  const s = currentSession();
+  return s?.csrf_token ? { "X-CSRF-Token": s.csrf_token } : {};
+}
 
 export function clearSession() { localStorage.removeItem(SESSION_KEY); }
 
@@ -47,12 +58,12 @@ export function requireSession(roles) {
 export async function api(path, { method = "GET", body, signal } = {}) {
   const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-CN",
     "X-Device-Id": deviceId() };
-  const s = currentSession();
-  if (s) headers.Authorization = `Bearer ${s.token}`;
+  if (method !== "GET") Object.assign(headers, csrfHeaders());
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal,
+      credentials: "same-origin" });
   } catch (err) {
     throw new NetworkError(String(err));
   }

@@ -1,0 +1,51 @@
+"""Response headers that keep a page to the node's own code: CSP, HSTS, no sniffing, no framing.
+
+A pure ASGI middleware (not BaseHTTPMiddleware), so streamed answers such as the live Brix feed
+pass through unbuffered.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Scripts, styles, workers and connections only from the node itself; no inline code, no plugins,
+#: no framing. Images may be data:/blob: (photos taken on the page); the camera scanner's video is a
+#: MediaStream.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+#: One year. Browsers upgrade http://host:PORT to https://host:PORT (the same port) and only port 80
+#: to 443, so the header is sent only where the node serves HTTP on 80 and HTTPS on 443: elsewhere an
+#: enrolled PDA would be sent to the HTTP port speaking TLS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+def hsts_applies(http_port: int, https_port: int) -> bool:
+    return (http_port, https_port) == (80, 443)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+        self.app = app
+        extra = [(b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode())] if hsts else []
+        self.headers = [
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            *extra,
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *(h for h in self.headers if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,41 @@
+"""`haolin-edge tls show`: the site CA devices must trust, the server certificate, the addresses.
+
+Run by `./haolin install` (which makes the CA at install time, so the enrolment address is known
+before the node first starts) and by whoever checks a PDA's fingerprint at the console.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography import x509
+
+from edge import runtime, tls
+from edge.cli_context import settings_for
+
+app = typer.Typer(help="HTTPS: the site CA, the server certificate, enrolment.", no_args_is_help=True)
+EXIT_REFUSED = 2
+
+
+@app.command("show")
+def show(ctx: typer.Context,
+         config: Annotated[Path | None, typer.Option("--config", help="settings TOML file")] = None) -> None:
+    """Make the site CA and server certificate if due, and print what devices must trust and where."""
+    settings = settings_for(ctx, config)
+    try:
+        site = tls.prepare(settings, dt.datetime.now(dt.UTC))
+    except tls.TlsError as error:
+        typer.echo(f"haolin-edge: {error}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    server = x509.load_pem_x509_certificates(site.cert_file.read_bytes())[0]
+    secure, enrolment = runtime.addresses(settings, site)
+    typer.echo(f"CA                 {site.ca.subject.rfc4514_string()}")
+    typer.echo(f"CA SHA-256        {site.fingerprint}")
+    typer.echo(f"server cert       {site.cert_file} (until {server.not_valid_after_utc:%Y-%m-%d})")
+    typer.echo(f"names             {', '.join(site.names)}")
+    typer.echo(f"enrolment page    {enrolment}")
+    for address in secure:
+        typer.echo(f"HTTPS             {address}")
