@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edge.api.floor_common import explain
 from edge.domain.floor.allocation import OpenLine, allocate_put
 from edge.domain.floor.codes import classify, gs1_check_digit, is_sscc, make_sscc
-from edge.domain.floor.messages import REFUSALS, message
+from edge.domain.floor.messages import REFUSALS, message_key
 from edge.domain.floor.picking import StopState, judge_scan
 
 GTIN = "06901234001006"
@@ -64,5 +65,8 @@ def test_put_is_spread_over_order_lines_oldest_first_and_never_beyond_a_line() -
 
 def test_every_refusal_has_both_texts() -> None:
     for code in REFUSALS:
-        assert message(code, "en", {}) and message(code, "zh-CN", {})
-    assert "A03" in message("wrong_location", "en", {"expected": "A03-12-2"})
+        for locale in ("en", "zh-CN"):
+            assert explain(message_key(code), {}, locale) != message_key(code), (code, locale)
+    assert "A03" in explain(message_key("wrong_location"), {"expected": "A03-12-2"}, "en")
+    wrong_class = {"reason_code": "crate_class", "crate_class": "ambient", "item_class": "chilled"}
+    assert explain(message_key("wrong_crate"), wrong_class, "zh-CN") == "周转箱不对：这是常温箱，商品是冷藏"

@@ -17,6 +17,7 @@ export function say(kind, text) {
   box.className = kind === "error" ? "msg-error" : kind === "ok" ? "msg-ok" : "";
   box.textContent = text;
   box.dataset.kind = kind;
+  if (kind === "error") box.scrollIntoView({ block: "nearest" }); // where the person is looking, not off-screen
   if (kind === "error" || kind === "ok" || kind === "done") signal(kind);
 }
 
@@ -51,7 +52,31 @@ export function signOutButton(queue) {
   });
 }
 
+/**
+ * The text of a scan decision `code` with `params`, from the catalog the server reads too
+ * (`floor.scan.<code>`), filled in as edge/api/floor_common.py `explain` does: `<name>_zh` /
+ * `<name>_en` give `<name>` in the page's language, `*_class` are temperature classes, and a
+ * `reason_code` becomes `{reason}` from `floor.reason.<code>`.
+ */
+export function explain(code, params = {}, prefix = "floor.scan") {
+  const suffix = document.documentElement.lang === "en" ? "_en" : "_zh";
+  const values = { ...params };
+  for (const [k, v] of Object.entries(params)) {
+    if (k.endsWith(suffix)) values[k.slice(0, -3)] = v;
+    if (k.endsWith("_class")) values[k] = label("floor.temp", v);
+  }
+  if (params.reason_code) values.reason = t(`floor.reason.${params.reason_code}`, values);
+  return t(`${prefix}.${code}`, values);
+}
+
+/** Catalog text for a value the server names (a status, a class...), else the value itself. */
+export function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? String(value) : text;
+}
+
 /** Text of a server answer: its own localised message, else our catalog's text for its code. */
 export function refusalText(result) {
-  return result.message || t(`floor.check.${result.code}`);
+  return result.message || explain(result.code, result.params ?? {});
 }

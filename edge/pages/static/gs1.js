@@ -1,11 +1,14 @@
 // What a scan is, decided on the device so a wrong scan is refused at once, without the server.
 // Knows GS1 element strings (AIM ]C1/]d2/]Q3/]e0, FNC1 as GS, or "(01)..(10).." typed by hand),
-// plain GTIN-8/12/13/14, SSCC-18 crate labels, and the warehouse's location codes.
+// plain GTIN-8/12/13/14, SSCC-18 crate labels, the warehouse's location and sort station codes.
+// The server reads scans with edge/domain/floor/codes.py; tests/floor_api/test_scan_parity.py
+// holds the two to the same answer for every kind of scan.
 
 const GS = "\x1d";
 const AIM_GS1 = /^\](C1|d2|Q3|e0|J1)/;
 const AIM_ANY = /^\][A-Za-z][0-9A-Za-z]/;
-const LOCATION = /^(?:LOC:)?([A-Z]\d{2}-\d{2}-\d)$/;
+const LOCATION = /^[A-Z]\d{2}-\d{2}-\d$/;
+const STATION = /^SORT-\d{1,3}$/;
 
 // Fixed-length AIs by their first two digits (GS1 General Specifications, figure 5.10.1-2).
 const FIXED = { "00": 18, "01": 14, "02": 14, "03": 14, "04": 16, "11": 6, "12": 6, "13": 6, "14": 6,
@@ -15,8 +18,9 @@ const FIXED = { "00": 18, "01": 14, "02": 14, "03": 14, "04": 16, "11": 6, "12":
 const VARIABLE = { "10": 20, "21": 20, "22": 20, "30": 8, "37": 8, "240": 30, "241": 30, "400": 30,
   "401": 30, "402": 17, "403": 30, "420": 20, "90": 30, "91": 90, "92": 90, "93": 90 };
 
+/** A code that cannot be read; `code` is the message key suffix (floor.reason.<code>). */
 export class ScanError extends Error {
-  constructor(reason, raw) { super(reason); this.reason = reason; this.raw = raw; }
+  constructor(reason, raw, code = "bad_gs1") { super(reason); this.reason = reason; this.raw = raw; this.code = code; }
 }
 
 /** GS1 mod-10 check over all digits but the last; true when the last digit matches. */
@@ -40,7 +44,8 @@ function aiLength(ai4) {
 export function parseElements(text) {
   const out = {};
   if (text.startsWith("(")) {
-    const re = /\((\d{2,4})\)([^(]*)/g;
+    text = text.replace(/\s+/g, ""); // typed by hand: spaces between the parts mean nothing
+    const re = /\((\d{2,4})\)([^()]+)/g;
     let m, seen = 0;
     while ((m = re.exec(text)) !== null) { out[m[1]] = m[2]; seen += m[0].length; }
     if (seen !== text.length) throw new ScanError("bad bracketed GS1 text", text);
@@ -72,6 +77,7 @@ export function parseElements(text) {
 }
 
 function validate(ais, raw) {
+  if ("37" in ais && (!/^\d+$/.test(ais["37"]) || Number(ais["37"]) === 0)) throw new ScanError("AI (37) is not a count", raw);
   for (const ai of ["00", "01", "02"]) {
     if (ai in ais && !checkDigitOk(ais[ai])) throw new ScanError(`AI (${ai}) check digit is wrong`, raw);
   }
@@ -97,23 +103,25 @@ export function weightGrams(ais) {
 }
 
 /**
- * Classify one scan: {kind: "location", code} | {kind: "item", gtin, lot, grams, count} |
- * {kind: "crate", sscc} | {kind: "text", text}. Throws ScanError for a damaged GS1 code.
+ * Classify one scan: {kind: "location", code} | {kind: "station", code} |
+ * {kind: "item", gtin, lot, grams, count} | {kind: "crate", sscc} | {kind: "text", text}.
+ * Throws ScanError for an empty scan or a damaged GS1 code.
  */
 export function classify(rawScan) {
-  const raw = rawScan.replace(/[\r\n]+$/, "").trim();
-  if (!raw) throw new ScanError("empty scan", rawScan);
-  const loc = LOCATION.exec(raw.toUpperCase());
-  if (loc) return { kind: "location", code: loc[1], raw };
+  const raw = rawScan.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, "");
+  if (!raw) throw new ScanError("empty scan", rawScan, "empty");
+  if (raw.length > 512) throw new ScanError("scan too long", rawScan, "too_long");
+  if (LOCATION.test(raw.toUpperCase())) return { kind: "location", code: raw.toUpperCase(), raw };
+  if (STATION.test(raw.toUpperCase())) return { kind: "station", code: raw.toUpperCase(), raw };
+  // A bare SSCC (typed off a torn label): the server takes the 18 digits too.
+  if (/^\d{18}$/.test(raw) && checkDigitOk(raw)) return { kind: "crate", sscc: raw, raw };
   let body = raw, gs1 = false;
   if (AIM_GS1.test(body)) { body = body.slice(3); gs1 = true; } else if (AIM_ANY.test(body)) body = body.slice(3);
   if (!gs1 && /^\d{8}$|^\d{12,14}$/.test(body)) {
     if (!checkDigitOk(body)) throw new ScanError("GTIN check digit is wrong", raw);
     return { kind: "item", gtin: body.padStart(14, "0"), lot: null, grams: null, count: null, raw };
   }
-  // A bare SSCC (typed off a torn label): the server takes the 18 digits too.
-  if (!gs1 && /^\d{18}$/.test(body) && checkDigitOk(body)) return { kind: "crate", sscc: body, raw };
-  if (gs1 || body.startsWith("(") || body.includes(GS) || /^(00\d{18}|0[12]\d{14})/.test(body)) {
+  if (gs1 || body.startsWith("(") || body.includes(GS) || /^0[012]/.test(body)) {
     const ais = parseElements(body);
     if ("00" in ais) return { kind: "crate", sscc: ais["00"], raw };
     const gtin = ais["01"] || ais["02"];
