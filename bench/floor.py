@@ -98,18 +98,20 @@ def start_server(kind: str, data_dir: Path, port: int) -> subprocess.Popen[bytes
 
 def prepare(data_dir: Path) -> list[dict[str, Any]]:
     """Demo data, a wave of tours, and per PDA: a picker's token and its tour's scans in order."""
-    from edge.demo import DEMO_PIN, DemoSize, load_demo
+    from edge.demo import DEMO_PIN, DemoSize, demo_site_file, load_demo
     from edge.domain.auth import Principal, Role
     from edge.services import auth
     from edge.services.floor import tours
     from edge.settings import Settings
+    from edge.site import load_site_file
     from edge.store import Store
 
     settings = Settings(data_dir=data_dir)
     store = Store(settings.database_path)
     now = dt.datetime.now(dt.UTC)
     loaded = load_demo(store, settings, now, DemoSize(stores=200, orders=5000, pickers=PDAS))
-    tours.build_wave(store, loaded.delivery_date, actor="bench", now=now, cart_volume_ml=CART_ML)
+    tours.build_wave(store, loaded.delivery_date, site=load_site_file(demo_site_file()), actor="bench", now=now,
+                     cart_volume_ml=CART_ML)
     biggest = store.query("SELECT tour_id FROM tours t WHERE delivery_date = ? ORDER BY"
                           " (SELECT SUM(quantity) + COUNT(*) FROM tour_lines l WHERE l.tour_id = t.tour_id) DESC,"
                           " tour_no LIMIT ?", (loaded.delivery_date.isoformat(), PDAS))

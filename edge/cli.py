@@ -12,7 +12,7 @@ import typer
 
 from drivers import cli as drivers_cli
 from drivers.runtime_cli import sim_app
-from edge import coldchain_cli, sync_cli, tls_cli, uplink_cli
+from edge import coldchain_cli, site_cli, sync_cli, tls_cli, uplink_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
@@ -43,6 +43,7 @@ app.add_typer(hq_cli.app, name="hq")
 app.add_typer(uplink_cli.app, name="uplink")
 app.add_typer(coldchain_cli.app, name="coldchain")
 app.add_typer(tls_cli.app, name="tls")
+app.add_typer(site_cli.app, name="site")
 
 EXIT_REFUSED = 2
 
@@ -101,6 +102,7 @@ def serve(ctx: typer.Context) -> None:
     from edge.runtime import serve as run
 
     settings = _settings(ctx)
+    site_cli.site_or_exit(settings)
     certificate, listeners = _prepare_serving(settings)
     run(create_app(settings), create_plain_http_app(settings), settings, certificate, listeners)
 
@@ -112,9 +114,12 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     The neighbours run in their own processes: simulated devices with their broker, the reference
     HQ (seeded with the same stores, SKUs and orders) and the sync agent between HQ and the node.
     """
-    from edge.demo import load_demo
+    from edge.demo import demo_site_file, load_demo
 
     settings = _settings(ctx)
+    if settings.site_file is None:
+        settings = settings.model_copy(update={"site_file": demo_site_file()})
+    site_cli.site_or_exit(settings)
     serving = _prepare_serving(settings) if serve_http else None
     store = _store(ctx)
     loaded = load_demo(store, settings, _now())

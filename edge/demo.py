@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from edge.demo_catalog import BESTSELLERS, PRODUCTS, SUPPLIERS, VARIANTS
@@ -22,7 +23,6 @@ from edge.store import Store
 from hq_sync.protocol import Order, OrderBatch, OrderLine, gtin_check_digit
 
 CITY_CENTRE = (31.2304, 121.4737)  # People's Square, Shanghai
-WAREHOUSE_POSITION = (31.1030, 121.3660)  # a logistics park south-west of the centre
 GS1_PREFIX = "6901234"  # demo company prefix; item references are generated below
 DEMO_PIN = "2468"
 DEMO_ACTOR = Principal("machine", "demo", Role.SUPERVISOR, "demo loader")
@@ -32,6 +32,11 @@ SUPERVISOR_PIN = "1357"
 ZONES = [("CHILL", "chilled", range(1, 11)), ("FROZEN", "frozen", range(11, 14)), ("DRY", "ambient", range(14, 17))]
 BAYS_PER_AISLE = 20
 LEVELS = 3
+
+
+def demo_site_file() -> Path:
+    """The demo warehouse's site file: position, walking layout, delivery settings (docs/site.md)."""
+    return Path(__file__).with_name("demo_warehouse.yaml")
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, description="a session unused this long ends")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body (photos and order"
                                 " batches have their own limits)")
-    site_config: Path | None = Field(default=None, description="device instances (YAML)")
+    site_file: Path | None = Field(default=None, description="the warehouse's own facts (docs/site.md); required"
+                                   " for waves and routes")
+    site_config: Path | None = Field(default=None, description="device instances (YAML); else the site file's")
     crate_label_printer: str | None = Field(default=None, description="device id; default: the site's first printer")
     uplink: UplinkSettings = Field(default_factory=UplinkSettings, description="HQ's MQTT uplink ([uplink])")
     coldchain_config: Path | None = Field(

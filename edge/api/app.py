@@ -27,6 +27,7 @@ from edge.api.errors import install_error_handlers
 from edge.api.security_headers import SecurityHeaders, hsts_applies
 from edge.services.device_runtime import lifespan
 from edge.settings import Settings
+from edge.site.node import node_site
 from edge.store import Store
 
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.state.settings = settings
     app.state.store = store or Store(settings.database_path)
     app.state.clock = clock
+    app.state.site = node_site(settings)  # a bad site file stops the start here (SiteFileError)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)

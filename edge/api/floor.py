@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
+from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
 from edge.services.floor import picking, supervision, tours
 from edge.services.floor.errors import Forbidden
@@ -39,9 +40,9 @@ class ResolveRequest(BaseModel):
 
 
 @router.post("/waves", status_code=201)
-def build_wave(body: WaveRequest, store: StoreDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+def build_wave(body: WaveRequest, store: StoreDep, now: NowDep, who: Supervisor, site: SiteDep) -> dict[str, Any]:
     with floor_errors():
-        return tours.build_wave(store, body.delivery_date, actor=who.actor, now=now,
+        return tours.build_wave(store, body.delivery_date, site=site, actor=who.actor, now=now,
                                 cart_volume_ml=body.cart_volume_ml)
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
+from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
 from edge.services.floor import fleet, handoff, loading, routes
 from edge.services.floor.handoff import Confirmation, HandoffScan
@@ -56,9 +57,10 @@ def put_fleet(body: fleet.Fleet, store: StoreDep, now: NowDep, who: Supervisor) 
 
 
 @router.post("/routes/plan")
-def plan(body: PlanRequest, store: StoreDep, settings: SettingsDep, now: NowDep, who: Supervisor) -> dict[str, Any]:
+def plan(body: PlanRequest, store: StoreDep, settings: SettingsDep, now: NowDep, who: Supervisor,
+         site: SiteDep) -> dict[str, Any]:
     with floor_errors():
-        return routes.plan_routes(store, body.delivery_date, who=who, now=now, zone=settings.zone,
+        return routes.plan_routes(store, body.delivery_date, site=site, who=who, now=now, zone=settings.zone,
                                   time_limit_s=body.time_limit_s)
 
 

@@ -26,10 +26,18 @@ from drivers.site import SiteConfig, load_site
 from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
 from edge.services import telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
-from edge.services.coldchain_assets import SensorInfo, apply_spec, load_spec_file, parse_spec, sensors_from_site
+from edge.services.coldchain_assets import (
+    ColdChainSpec,
+    SensorInfo,
+    apply_spec,
+    load_spec_file,
+    parse_spec,
+    sensors_from_site,
+)
 from edge.services.device_status import save_statuses
 from edge.services.floor.printing import SupervisedPrinter
 from edge.services.telemetry import Retention, Sample
+from edge.site.node import device_sources, seed_fleet
 from edge.store import Store
 
 log = logging.getLogger(__name__)
@@ -212,15 +220,18 @@ def apply_coldchain_file(store: Store, path: Path, now: dt.datetime) -> dict[str
 
 
 def runtime_for(store: Store, site_path: object, clock: Clock, *, retention: Retention = Retention(),
-                coldchain_config: Path | None = None) -> DeviceRuntime:
-    """The runtime of the site file (no file: no devices, but the bus is there for publishers).
+                coldchain_config: ColdChainSpec | Path | None = None) -> DeviceRuntime:
+    """The runtime of the devices (a SiteConfig or its file; none: no devices, but the bus is there
+    for publishers).
 
-    The cold-chain file goes first, so the site's devices can name its assets."""
-    if coldchain_config is not None:
+    The cold chain (a document or its file) goes first, so the site's devices can name its assets."""
+    if isinstance(coldchain_config, ColdChainSpec):
+        apply_spec(store, coldchain_config, actor="system:site-file", now=clock())
+    elif coldchain_config is not None:
         apply_coldchain_file(store, coldchain_config, clock())
     if site_path is None:
         return DeviceRuntime(store, Supervisor(devices=[], clock=clock), clock=clock, retention=retention)
-    site = load_site(str(site_path))
+    site = site_path if isinstance(site_path, SiteConfig) else load_site(str(site_path))
     register_site_sensors(store, site, clock())
     return DeviceRuntime(store, Supervisor(site, clock=clock), clock=clock, retention=retention)
 
@@ -229,8 +240,10 @@ def runtime_for(store: Store, site_path: object, clock: Clock, *, retention: Ret
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """FastAPI lifespan: devices run while the app serves; `app.state.device_runtime` holds the runtime."""
     settings = app.state.settings
-    runtime = runtime_for(app.state.store, settings.site_config, app.state.clock, retention=settings.retention,
-                          coldchain_config=settings.coldchain_config)
+    seed_fleet(app.state.store, app.state.site, app.state.clock())
+    devices, coldchain = device_sources(settings, app.state.site)
+    runtime = runtime_for(app.state.store, devices, app.state.clock, retention=settings.retention,
+                          coldchain_config=coldchain)
     app.state.device_runtime = runtime
     await runtime.start()
     printer = crate_label_printer(runtime.supervisor, app.state.settings.crate_label_printer)

@@ -9,23 +9,15 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
-from edge.demo import WAREHOUSE_POSITION
 from edge.domain.auth import Principal
 from edge.services.floor.errors import FloorError, NotFound
 from edge.services.floor.sorting import CRATE_ML
+from edge.site import Site
 from edge.store import Store
 from routing.bounded import warm_up
 from routing.errors import RoutingError
-from routing.vrp.matrix import haversine_matrices
 from routing.vrp.model import Instance, Stop, VehicleType
 from routing.vrp.solve import solve_delivery
-
-CIRCUITY = 1.35  # city roads against the straight line
-SPEED_MPS = 7.0  # ~25 km/h average in Shanghai's early morning, stops included
-DEPOT_HOURS = (4 * 3600.0, 15 * 3600.0)  # trucks leave from 04:00 and are back by 15:00 local
-MAX_ON_TRUCK_S = 5 * 3600.0  # cold chain: no crate rides longer than five hours
 
 
 def _seconds(hhmm: str) -> float:
@@ -52,9 +44,10 @@ def _demand(store: Store, day: str) -> list[dict[str, Any]]:
     return [{"store": info[s], **stores[s]} for s in sorted(stores)]
 
 
-def plan_routes(store: Store, date: dt.date, *, who: Principal, now: dt.datetime, zone: ZoneInfo,
-                time_limit_s: float = 2.0, depot: tuple[float, float] = WAREHOUSE_POSITION) -> dict[str, Any]:
-    """Plan (or re-plan, until loading starts) the date's routes on the active fleet."""
+def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now: dt.datetime, zone: ZoneInfo,
+                time_limit_s: float = 2.0) -> dict[str, Any]:
+    """Plan (or re-plan, until loading starts) the date's routes on the active fleet, from the site's
+    warehouse, dispatch hours, cold-chain caps and travel times."""
     day = date.isoformat()
     if store.scalar("SELECT 1 FROM routes WHERE delivery_date = ? AND status != 'planned'", (day,)):
         raise FloorError("routes_in_use", f"routes for {day} are already loading: they can no longer be re-planned")
@@ -77,11 +70,12 @@ def plan_routes(store: Store, date: dt.date, *, who: Principal, now: dt.datetime
     stops = [Stop(d["store"]["store_id"], d["crates"], math.ceil(d["g"] / 1000),
                   (_seconds(d["store"]["window_start"]), _seconds(d["store"]["window_end"])),
                   d["store"]["service_minutes"] * 60.0) for d in located]
-    points = np.array([depot, *[(d["store"]["latitude"], d["store"]["longitude"]) for d in located]], dtype=float)
-    distance, travel = haversine_matrices(points, CIRCUITY, SPEED_MPS)
+    distance, travel = site.delivery_matrices(
+        [(d["store"]["store_id"], d["store"]["latitude"], d["store"]["longitude"]) for d in located])
     try:
-        instance = Instance(f"delivery-{day}", stops, vehicle_types, distance, travel, depot_window=DEPOT_HOURS,
-                            max_on_truck=MAX_ON_TRUCK_S)
+        instance = Instance(f"delivery-{day}", stops, vehicle_types, distance, travel,
+                            depot_window=site.dispatch_window,
+                            max_on_truck=site.max_on_truck({c for s in stops for c in s.crates}))
         warm_up()  # the solver's process server starts once (seconds on a busy node), not on the clock
         plan = solve_delivery(instance, time_limit=time_limit_s)
     except RoutingError as error:

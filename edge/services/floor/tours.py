@@ -11,7 +11,7 @@ from edge.domain.aggregation import PickLine as FefoLine
 from edge.domain.auth import Principal
 from edge.services import aggregation
 from edge.services.floor.errors import FloorError, NotFound
-from edge.services.floor.layout import demo_layout
+from edge.site import Site
 from edge.store import Store
 from edge.store.db import Write
 from routing.batching import Cart, PickLine, Tour, build_tours
@@ -23,29 +23,32 @@ CART_WEIGHT_G = 150_000
 PATH_SECONDS = 0.5  # per tour, for the solver when the exact DP does not apply
 
 
-def plan_tours(layout: Layout, lines: list[FefoLine], skus: dict[str, Any], cart_volume_ml: int) -> list[Tour]:
-    """Cart tours from the routing library; each routing line's `sku` is `<sku>#<index>` so that
-    the lot and expiry of a (possibly split) line can be found again."""
+def plan_tours(layout: Layout, lines: list[FefoLine], skus: dict[str, Any], cart_volume_ml: int, *,
+               start: str, drop_off: str) -> list[Tour]:
+    """Cart tours from the routing library, from `start` to `drop_off` (depots of the layout); each
+    routing line's `sku` is `<sku>#<index>` so that the lot and expiry of a (possibly split) line can be
+    found again."""
     wanted = [PickLine(f"{ln.sku_id}#{k}", ln.location_code, ln.quantity, totes=0,
                        weight_g=ln.quantity * skus[ln.sku_id]["weight_g"],
                        volume_cm3=ln.quantity * skus[ln.sku_id]["volume_ml"],
                        temperature=skus[ln.sku_id]["temp_class"]) for k, ln in enumerate(lines)]
     try:
         return build_tours(layout, wanted, Cart(totes=1, weight_g=CART_WEIGHT_G, volume_cm3=cart_volume_ml),
-                           start="start", end="sort", time_limit=PATH_SECONDS)
+                           start=start, end=drop_off, time_limit=PATH_SECONDS)
     except RoutingError as error:
         raise FloorError("layout_mismatch", f"cannot plan tours on layout {layout.name}: {error}") from None
 
 
-def build_wave(store: Store, date: dt.date, *, actor: str, now: dt.datetime,
-               cart_volume_ml: int = DEFAULT_CART_ML, layout: Layout | None = None) -> dict[str, Any]:
-    """Tours for `date` from the FEFO pick list; one wave per date."""
-    layout = layout or demo_layout()
+def build_wave(store: Store, date: dt.date, *, site: Site, actor: str, now: dt.datetime,
+               cart_volume_ml: int = DEFAULT_CART_ML) -> dict[str, Any]:
+    """Tours for `date` from the FEFO pick list on the site's walking layout; one wave per date."""
+    layout = site.layout
     if store.scalar("SELECT 1 FROM waves WHERE delivery_date = ?", (date.isoformat(),)):
         raise FloorError("wave_exists", f"the wave for {date} is already built")
     plan, _ = aggregation.picking(store, date)
     skus = {r["sku_id"]: r for r in store.query("SELECT sku_id, volume_ml, weight_g, temp_class FROM skus")}
-    planned = plan_tours(layout, plan.lines, skus, cart_volume_ml)
+    planned = plan_tours(layout, plan.lines, skus, cart_volume_ml, start=site.document.points.start,
+                         drop_off=site.document.points.drop_off)
     wave_id = f"W{date:%Y%m%d}"
     with store.write(actor, now) as w:
         w.conn.execute(

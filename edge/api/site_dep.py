@@ -1,0 +1,21 @@
+"""The running site as a route dependency: waves and routes need the warehouse's own facts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from edge.services.floor.errors import FloorError
+from edge.site import Site
+
+
+async def _site_dep(request: Request) -> Site:
+    site: Site | None = request.app.state.site
+    if site is None:
+        error = FloorError("no_site", "the node has no site file: set site_file (docs/site.md) and restart")
+        raise HTTPException(error.status, error.as_dict())
+    return site
+
+
+SiteDep = Annotated[Site, Depends(_site_dep)]
