@@ -1,4 +1,5 @@
-"""`haolin-edge coldchain ...`: the daily report, open alarms and their acknowledgement, the assets.
+"""`haolin-edge coldchain ...`: the daily report, open alarms and their acknowledgement, the assets,
+and `replay` of recorded readings through the alarm engine to try thresholds.
 
 For the supervisor at the node's console (or over SSH) when the pages are out of reach. Each
 command calls the service the API calls; an acknowledgement names the person with `--by`
@@ -20,7 +21,8 @@ import typer
 
 from edge.cli_context import settings_for
 from edge.domain.problems import InputRejected
-from edge.services import alarms, coldchain_report, telemetry
+from edge.services import alarms, coldchain_replay, coldchain_report, telemetry
+from edge.services.coldchain_assets import load_spec_file
 from edge.store import Store
 
 app = typer.Typer(help="Cold chain: daily report, alarms, acknowledgement, assets.", no_args_is_help=True)
@@ -119,6 +121,25 @@ def ack(
             raise _refuse(str(error)) from None
         except InputRejected as error:
             raise _refuse("; ".join(f"{p.path}: {p.message}" for p in error.problems)) from None
+
+
+@app.command()
+def replay(
+    assets_file: Annotated[Path, typer.Option("--config", help="cold-chain configuration (YAML/TOML)")],
+    readings: Annotated[Path, typer.Option("--readings", help="CSV: sensor_id,event_time,temperature_c[,door_open]")],
+) -> None:
+    """Replay readings through the alarm engine with the file's assets (defaults for the rest): one JSON
+    line per alarm transition, {asset_id, sensor_id, kind, severity, transition, at}. Touches no store."""
+    try:
+        spec = load_spec_file(assets_file)
+        loaded = coldchain_replay.read_readings(readings)
+        transitions = coldchain_replay.replay(spec, loaded.readings)
+    except InputRejected as error:
+        raise _refuse(str(error)) from None
+    for problem in loaded.refused:
+        typer.echo(f"{readings}: {problem.path}: {problem.message} (skipped, as ingest does)", err=True)
+    for transition in transitions:
+        typer.echo(json.dumps(transition, ensure_ascii=False))
 
 
 @app.command()

@@ -3,15 +3,18 @@
 `AlarmMonitor` keeps a `SensorWatch` per active sensor (rules from the asset configuration,
 suppression windows from the store), feeds it readings in event-time order and the clock's
 ticks, and writes each transition in one transaction: the alarm row, its audit line and an
-outbox event (`coldchain.alarm.<raised|escalated|cleared|acknowledged>`) for HQ. Alarms still
-open in the store are resumed after a restart, so none is raised twice.
+event (`coldchain.alarm.<raised|escalated|cleared|acknowledged>`). Alarms still open in the store
+are resumed after a restart, so none is raised twice; a sensor with readings before is known, so
+only a sensor never seen gets the start-up hold. The devices' frame counters (undecodable vs good,
+over the last `FRAME_WINDOW`) degrade the sensors of a device that mostly sends garbage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +24,14 @@ from edge.services.coldchain_assets import AssetInfo, SensorInfo, assets, sensor
 from edge.services.telemetry import Sample
 from edge.store import Store, Write
 from edge.store.db import parse_utc, utc_text
+from hq_sync import protocol as hq
 
 SYSTEM_ACTOR = "system:coldchain"
 SUPPRESSION_REASONS = ("defrost", "startup", "maintenance")
 #: A planned window longer than this is refused: suppression must stay capped.
 MAX_WINDOW = dt.timedelta(hours=4)
+#: Undecodable frames are judged over this much recent traffic of a device.
+FRAME_WINDOW = dt.timedelta(minutes=10)
 
 
 class AlarmNotFound(LookupError):
@@ -65,8 +71,8 @@ def _audit(w: Write, alarm_id: int, transition: str, at: dt.datetime, severity: 
         (alarm_id, transition, utc_text(at), w.now_text, w.actor, w.device_id, severity, reason,
          json.dumps(detail, ensure_ascii=False, default=str)))
     alarm = _fetch(w.conn, alarm_id)
-    w.emit(f"coldchain.alarm.{transition}", f"alarm:{alarm_id}", {**alarm, "transition": transition},
-           occurred_at=at)
+    # The node's log only: alarms reach HQ by one path, the uplink (edge.services.uplink_feed).
+    w.log(f"coldchain.alarm.{transition}", f"alarm:{alarm_id}", {**alarm, "transition": transition}, occurred_at=at)
 
 
 def record(w: Write, sensor: SensorInfo, t: Transition) -> int:
@@ -119,6 +125,7 @@ class AlarmMonitor:
         self.watches: dict[str, SensorWatch] = {}
         self.sensors: dict[str, SensorInfo] = {}
         self.assets: dict[str, AssetInfo] = {}
+        self._frames: dict[str, deque[tuple[dt.datetime, int, int]]] = {}
         self.reload(now)
 
     def reload(self, now: dt.datetime) -> None:
@@ -128,8 +135,10 @@ class AlarmMonitor:
             rule = self.assets[sensor.asset_id].rule
             watch = self.watches.get(sensor_id)
             if watch is None:
-                watch = self.watches[sensor_id] = SensorWatch(rule, started_at=now)
-                watch.resume(_open_transitions(self.store, sensor_id))
+                newest = self.store.scalar("SELECT max(event_time) FROM cold_readings WHERE sensor_id = ?"
+                                           " AND temperature_c IS NOT NULL", (sensor_id,))
+                watch = self.watches[sensor_id] = SensorWatch(rule, started_at=now, known=newest is not None)
+                watch.resume(_open_transitions(self.store, sensor_id), parse_utc(newest) if newest else None)
             watch.rule = rule
         for gone in set(self.watches) - set(self.sensors):
             del self.watches[gone]
@@ -153,8 +162,30 @@ class AlarmMonitor:
         return self._persist(found, now)
 
     def tick(self, now: dt.datetime) -> list[AlarmChange]:
-        """Heartbeats and door limits, which fire without readings."""
-        found = [(self.sensors[sid], t) for sid, watch in self.watches.items() for t in watch.check(now)]
+        """Timers that fire without readings (levels on the held value, heartbeats, door limits), at their times."""
+        found = []
+        for sid, watch in self.watches.items():
+            sensor = self.sensors[sid]
+            found += [(sensor, t) for t in watch.check(now, windows(self.store, sensor.asset_id, now))]
+        return self._persist(found, now)
+
+    def frames(self, counters: Iterable[tuple[str, int, int]], now: dt.datetime) -> list[AlarmChange]:
+        """The devices' cumulative (device_id, good frames, undecodable frames): a device whose recent
+        traffic is mostly undecodable degrades its sensors, with the count as the reason."""
+        found = []
+        for device_id, good, bad in counters:
+            history = self._frames.setdefault(device_id, deque())
+            history.append((now, good, bad))
+            while len(history) > 2 and now - history[1][0] >= FRAME_WINDOW:
+                history.popleft()
+            _, good0, bad0 = history[0]
+            if good < good0 or bad < bad0:  # the counters restarted
+                history.clear()
+                history.append((now, good, bad))
+                continue
+            for sensor in self.sensors.values():
+                if sensor.device_id == device_id and sensor.sensor_id in self.watches:
+                    found += [(sensor, t) for t in self.watches[sensor.sensor_id].frames(now, good - good0, bad - bad0)]
         return self._persist(found, now)
 
     def _persist(self, found: list[tuple[SensorInfo, Transition]], now: dt.datetime) -> list[AlarmChange]:
@@ -224,7 +255,7 @@ def add_suppression(store: Store, asset_id: str, reason: str, starts_at: dt.date
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (asset_id, reason, utc_text(starts_at), utc_text(ends_at), note, actor, w.now_text))
         window_id = int(cur.lastrowid or 0)
-        w.emit("coldchain.suppression.added", f"asset:{asset_id}", {
-            "window_id": window_id, "asset_id": asset_id, "reason": reason, "starts_at": utc_text(starts_at),
-            "ends_at": utc_text(ends_at), "note": note})
+        w.emit(hq.SuppressionAddedPayload.model_validate(
+            {"window_id": window_id, "asset_id": asset_id, "reason": reason, "starts_at": starts_at,
+             "ends_at": ends_at, "note": note}), f"asset:{asset_id}")
     return window_id

@@ -1,15 +1,18 @@
 """Cold-chain configuration: assets, their sensors and bands, applied whole or not at all.
 
 A configuration document (YAML/TOML file, or the supervisor's API) lists assets (kind, class,
-optional own band, alarm timers, dedicated SKUs), sensors (device + probe on an asset, with a
-calibration offset) and per-SKU bands. Reading it back gives each asset its alarm rule with the
-effective band: the class (or own) band narrowed by the bands of the SKUs it holds.
+optional own band, alarm levels and timers, dedicated SKUs, who is notified when), sensors
+(device + probe on an asset, with a calibration offset), per-SKU bands and notification routes.
+Reading it back gives each asset its alarm rule with the effective band: the class (or own) band
+narrowed by the bands of the SKUs it holds; levels left out are the class defaults (levels.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,12 +22,55 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from edge.domain.coldchain.alarm_engine import AlarmRule
 from edge.domain.coldchain.bands import Band, BandConflict, class_band, effective_band
+from edge.domain.coldchain.levels import Level, Severity, class_levels
 from edge.domain.problems import InputRejected, Problem, problems_from_validation
 from edge.store import Store
+from hq_sync import protocol as hq
 
 TempClass = Literal["chilled", "frozen", "ambient"]
 AssetKind = Literal["cold_room", "freezer", "truck_compartment"]
 _ID = r"^[A-Za-z0-9_.:-]+$"
+
+
+class LevelSpec(BaseModel):
+    """One alarm level: `beyond_c` K out of band for `for_s` seconds, or a dose of `degree_minutes`."""
+
+    model_config = ConfigDict(extra="forbid")
+    severity: Severity
+    beyond_c: float = Field(default=0.0, ge=0, le=60)
+    for_s: int | None = Field(default=None, ge=0, le=7 * 86_400)
+    degree_minutes: float | None = Field(default=None, gt=0, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> LevelSpec:
+        if (self.for_s is None) == (self.degree_minutes is None):
+            raise ValueError("give either for_s (with beyond_c) or degree_minutes")
+        return self
+
+    def level(self) -> Level:
+        return Level(self.severity, self.beyond_c, None if self.for_s is None else float(self.for_s),
+                     self.degree_minutes)
+
+
+class NotifyStepSpec(BaseModel):
+    """Notify `route` when an alarm of at least `min_severity` has been open `after_s`; again every
+    `repeat_s` until someone acknowledges it (0: once)."""
+
+    model_config = ConfigDict(extra="forbid")
+    route: str = Field(min_length=1, max_length=64, pattern=_ID)
+    after_s: int = Field(default=0, ge=0, le=86_400)
+    min_severity: Severity = Severity.WARNING
+    repeat_s: int = Field(default=1800, ge=0, le=86_400)
+
+
+class NotifyRouteSpec(BaseModel):
+    """A WeCom (企业微信) group robot or a generic JSON webhook; `mentions` are WeCom mobile numbers."""
+
+    model_config = ConfigDict(extra="forbid")
+    route_id: str = Field(min_length=1, max_length=64, pattern=_ID)
+    channel: Literal["wecom", "webhook"]
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    mentions: list[str] = Field(default_factory=list, max_length=50)
 
 
 class AssetSpec(BaseModel):
@@ -36,16 +82,15 @@ class AssetSpec(BaseModel):
     band_low_c: float | None = Field(default=None, ge=-60, le=60)
     band_high_c: float | None = Field(default=None, ge=-60, le=60)
     vehicle_id: str | None = None
-    delay_s: int = Field(default=900, ge=0, le=86_400)
+    levels: list[LevelSpec] | None = Field(default=None, min_length=1, max_length=10)
     verify_normal_s: int = Field(default=300, ge=0, le=86_400)
     hysteresis_c: float = Field(default=1.0, ge=0, le=20)
-    critical_excess_c: float = Field(default=5.0, ge=0, le=60)
-    critical_after_s: int = Field(default=3600, ge=0, le=7 * 86_400)
     heartbeat_s: int = Field(default=300, gt=0, le=86_400)
     startup_s: int = Field(default=600, ge=0, le=86_400)
     door_limit_s: int = Field(default=600, ge=0, le=86_400)
     door_recovery_s: int = Field(default=300, ge=0, le=86_400)
     skus: list[str] = Field(default_factory=list)
+    notify: list[NotifyStepSpec] | None = Field(default=None, max_length=10)
     active: bool = True
 
     @model_validator(mode="after")
@@ -53,6 +98,16 @@ class AssetSpec(BaseModel):
         if self.band_low_c is not None and self.band_high_c is not None and self.band_low_c > self.band_high_c:
             raise ValueError(f"band_low_c {self.band_low_c} is above band_high_c {self.band_high_c}")
         return self
+
+    def rule(self, sku_bands: Iterable[Band]) -> AlarmRule:
+        """The alarm rule: own or class band narrowed by the SKUs' bands, own or class levels."""
+        own = class_band(self.temp_class) if self.band_low_c is None and self.band_high_c is None \
+            else Band(self.band_low_c, self.band_high_c)
+        levels = tuple(x.level() for x in self.levels) if self.levels else class_levels(self.temp_class)
+        return AlarmRule(effective_band(own, sku_bands), levels, verify_normal_s=float(self.verify_normal_s),
+                         hysteresis_c=self.hysteresis_c, heartbeat_s=float(self.heartbeat_s),
+                         startup_s=float(self.startup_s), door_limit_s=float(self.door_limit_s),
+                         door_recovery_s=float(self.door_recovery_s))
 
 
 class SensorSpec(BaseModel):
@@ -87,6 +142,8 @@ class ColdChainSpec(BaseModel):
     assets: list[AssetSpec] = Field(default_factory=list)
     sensors: list[SensorSpec] = Field(default_factory=list)
     sku_bands: list[SkuBandSpec] = Field(default_factory=list)
+    notify_routes: list[NotifyRouteSpec] = Field(default_factory=list)
+    default_notify: list[NotifyStepSpec] | None = Field(default=None, max_length=10)
 
 
 def parse_spec(data: Any, what: str = "cold-chain configuration") -> ColdChainSpec:
@@ -120,6 +177,13 @@ def _check_references(store: Store, spec: ColdChainSpec) -> list[Problem]:
     for i, band in enumerate(spec.sku_bands):
         if band.sku_id not in skus:
             problems.append(Problem(f"sku_bands[{i}].sku_id", f"unknown SKU {band.sku_id!r}"))
+    routes = {r[0] for r in store.conn.execute("SELECT route_id FROM cold_notify_routes")}
+    routes |= {r.route_id for r in spec.notify_routes}
+    steps = [(f"assets[{i}].notify[{j}].route", step) for i, a in enumerate(spec.assets)
+             for j, step in enumerate(a.notify or [])]
+    steps += [(f"default_notify[{j}].route", step) for j, step in enumerate(spec.default_notify or [])]
+    problems += [Problem(path, f"unknown notification route {step.route!r}") for path, step in steps
+                 if step.route not in routes]
     return problems
 
 
@@ -130,6 +194,17 @@ def apply_spec(store: Store, spec: ColdChainSpec, *, actor: str, now: dt.datetim
     if problems:
         raise InputRejected(problems, "cold-chain configuration")
     with store.write(actor, now, device_id) as w:
+        for route in spec.notify_routes:
+            w.conn.execute(
+                "INSERT INTO cold_notify_routes VALUES (?, ?, ?, ?, ?) ON CONFLICT (route_id) DO UPDATE SET"
+                " channel = excluded.channel, url = excluded.url, mentions = excluded.mentions,"
+                " updated_at = excluded.updated_at",
+                (route.route_id, route.channel, route.url, json.dumps(route.mentions), w.now_text))
+        if spec.default_notify is not None:
+            w.conn.execute(
+                "INSERT INTO cold_settings VALUES ('default_notify', ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " value = excluded.value, updated_at = excluded.updated_at",
+                (json.dumps([s.model_dump(mode="json") for s in spec.default_notify]), w.now_text))
         for band in spec.sku_bands:
             w.conn.execute(
                 "INSERT INTO cold_sku_bands (sku_id, low_c, high_c, note, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -137,8 +212,10 @@ def apply_spec(store: Store, spec: ColdChainSpec, *, actor: str, now: dt.datetim
                 " note = excluded.note, updated_at = excluded.updated_at",
                 (band.sku_id, band.low_c, band.high_c, band.note, w.now_text))
         for asset in spec.assets:
-            row = asset.model_dump(exclude={"skus", "active"})
-            row.update(active=int(asset.active), updated_at=w.now_text)
+            row = asset.model_dump(mode="json", exclude={"skus", "active"})
+            row.update(active=int(asset.active), updated_at=w.now_text,
+                       levels=None if asset.levels is None else json.dumps(row["levels"]),
+                       notify=None if asset.notify is None else json.dumps(row["notify"]))
             w.db["cold_assets"].upsert(row, pk="asset_id")  # type: ignore[union-attr]
             w.conn.execute("DELETE FROM cold_asset_skus WHERE asset_id = ?", (asset.asset_id,))
             w.conn.executemany("INSERT INTO cold_asset_skus VALUES (?, ?)",
@@ -157,9 +234,9 @@ def apply_spec(store: Store, spec: ColdChainSpec, *, actor: str, now: dt.datetim
         bad = [Problem(f"assets.{asset_id}", str(err)) for asset_id, err in _band_conflicts(w.conn)]
         if bad:
             raise InputRejected(bad, "cold-chain configuration")
-        w.emit("coldchain.configured", "coldchain", {
-            "assets": [a.asset_id for a in spec.assets], "sensors": [s.sensor_id for s in spec.sensors],
-            "sku_bands": [b.sku_id for b in spec.sku_bands]})
+        w.emit(hq.ColdChainConfiguredPayload(
+            assets=[a.asset_id for a in spec.assets], sensors=[s.sensor_id for s in spec.sensors],
+            sku_bands=[b.sku_id for b in spec.sku_bands]), "coldchain")
     return {"assets": len(spec.assets), "sensors": len(spec.sensors), "sku_bands": len(spec.sku_bands)}
 
 
@@ -171,6 +248,7 @@ class AssetInfo:
     temp_class: str
     vehicle_id: str | None
     rule: AlarmRule
+    notify: list[NotifyStepSpec] | None
 
 
 @dataclass(frozen=True)
@@ -213,12 +291,13 @@ def assets(store: Store) -> dict[str, AssetInfo]:
     """Active assets with their alarm rule (effective band included)."""
     out = {}
     for row in store.conn.execute("SELECT * FROM cold_assets WHERE active = 1 ORDER BY asset_id"):
-        band = effective_band(_own_band(row), _sku_bands(store.conn, row["asset_id"]))
-        rule = AlarmRule(band, **{k: float(row[k]) for k in (
-            "delay_s", "verify_normal_s", "hysteresis_c", "critical_excess_c", "critical_after_s", "heartbeat_s",
-            "startup_s", "door_limit_s", "door_recovery_s")})
+        fields = {k: v for k, v in dict(row).items() if k in AssetSpec.model_fields}
+        fields["levels"] = json.loads(row["levels"]) if row["levels"] else None
+        fields["notify"] = json.loads(row["notify"]) if row["notify"] else None
+        spec = AssetSpec.model_validate(fields)
         out[row["asset_id"]] = AssetInfo(row["asset_id"], row["kind"], row["name"], row["temp_class"],
-                                         row["vehicle_id"], rule)
+                                         row["vehicle_id"], spec.rule(_sku_bands(store.conn, row["asset_id"])),
+                                         spec.notify)
     return out
 
 
@@ -248,6 +327,6 @@ def demo_spec() -> ColdChainSpec:
              "skus": ["BLU-125", "BLU-250", "BLU-500"]},
             {"asset_id": "FZ-1", "kind": "freezer", "name": "冷冻库 1", "temp_class": "frozen"},
             {"asset_id": "TRUCK-01-C", "kind": "truck_compartment", "name": "1 号车冷藏厢", "temp_class": "chilled",
-             "vehicle_id": "TRUCK-01", "delay_s": 600, "heartbeat_s": 600},
+             "vehicle_id": "TRUCK-01", "heartbeat_s": 600},
         ],
     }, "demo cold-chain configuration")

@@ -9,6 +9,7 @@ Readings are measurements, not decisions: they are not copied into the event log
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -213,5 +214,6 @@ def asset_overview(store: Store) -> list[dict[str, Any]]:
         newest.setdefault(row["asset_id"], []).append(row)
     return [{"asset_id": a.asset_id, "kind": a.kind, "name": a.name, "temp_class": a.temp_class,
              "vehicle_id": a.vehicle_id, "band": {"low_c": a.rule.band.low_c, "high_c": a.rule.band.high_c},
-             "delay_s": a.rule.delay_s, "heartbeat_s": a.rule.heartbeat_s, "sensors": newest.get(a.asset_id, [])}
+             "levels": [dataclasses.asdict(level) for level in a.rule.levels], "heartbeat_s": a.rule.heartbeat_s,
+             "sensors": newest.get(a.asset_id, [])}
             for a in assets(store).values()]

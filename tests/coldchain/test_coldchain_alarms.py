@@ -1,4 +1,4 @@
-"""The alarm monitor over a real store: rows, append-only audit, outbox events for HQ, acknowledgement."""
+"""The alarm monitor over a real store: rows, append-only audit, the node's events, acknowledgement."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def reefer(store: Store) -> None:
     """TRUCK-01-C with the §7.7 rule: delay 15 min, clear at once below 3.0 °C, no start-up hold."""
     apply_spec(store, parse_spec({"assets": [{
         "asset_id": "TRUCK-01-C", "kind": "truck_compartment", "name": "reefer", "temp_class": "chilled",
-        "delay_s": 900, "verify_normal_s": 0, "startup_s": 0, "heartbeat_s": 600}]}), actor="t", now=T0)
+        "levels": [{"severity": "warning", "for_s": 900}], "verify_normal_s": 0, "startup_s": 0,
+        "heartbeat_s": 600}]}), actor="t", now=T0)
 
 
 def run(store: Store, monitor: alarms.AlarmMonitor, series: list[tuple[int, float]]) -> list[alarms.AlarmChange]:
@@ -35,7 +36,7 @@ def run(store: Store, monitor: alarms.AlarmMonitor, series: list[tuple[int, floa
     return out
 
 
-def test_coldchain_series_77_is_stored_audited_and_sent_to_hq(cold_store: Store) -> None:
+def test_coldchain_series_77_is_stored_audited_and_logged(cold_store: Store) -> None:
     reefer(cold_store)
     monitor = alarms.AlarmMonitor(cold_store, T0)
     changes = run(cold_store, monitor, SERIES_77)
@@ -45,9 +46,9 @@ def test_coldchain_series_77_is_stored_audited_and_sent_to_hq(cold_store: Store)
     assert (row["kind"], row["state"], row["started_at"], row["raised_at"], row["cleared_at"]) == (
         "temp_high", "cleared", "2026-07-01T00:15:00.000Z", "2026-07-01T00:30:00.000Z", "2026-07-01T00:45:00.000Z")
     assert (row["peak_c"], row["degree_minutes"], row["limit_c"]) == (7.9, pytest.approx(49.0), 4.0)
-    outbox = [json.loads(r[0]) for r in cold_store.conn.execute(
-        "SELECT payload FROM outbox WHERE kind LIKE 'coldchain.alarm.%' ORDER BY seq")]
-    assert [(m["kind"], m["payload"]["alarm_id"], m["occurred_at"]) for m in outbox] == [
+    logged = cold_store.conn.execute(
+        "SELECT kind, payload, occurred_at FROM events WHERE kind LIKE 'coldchain.alarm.%' ORDER BY event_id")
+    assert [(kind, json.loads(payload)["alarm_id"], at) for kind, payload, at in logged] == [
         ("coldchain.alarm.raised", row["alarm_id"], "2026-07-01T00:30:00.000Z"),
         ("coldchain.alarm.cleared", row["alarm_id"], "2026-07-01T00:45:00.000Z")]
 

@@ -12,7 +12,8 @@ from tests.fixtures.edge import EdgeNode
 CONFIG = {
     "sku_bands": [{"sku_id": "BLU-125", "low_c": 0, "high_c": 2}],
     "assets": [{"asset_id": "CR-B", "kind": "cold_room", "name": "浆果库", "temp_class": "chilled",
-                "skus": ["BLU-125"], "delay_s": 600, "verify_normal_s": 0, "startup_s": 0}],
+                "skus": ["BLU-125"], "levels": [{"severity": "warning", "for_s": 600}], "verify_normal_s": 0,
+                "startup_s": 0}],
     "sensors": [{"sensor_id": "CR-B-T", "asset_id": "CR-B", "device_id": "md02-7"}],
 }
 
@@ -31,7 +32,7 @@ def test_coldchain_api_configure_alarm_acknowledge_and_report(edge_node: EdgeNod
     assert [(a["asset_id"], a["band"]) for a in listed] == [("CR-B", {"low_c": 0.0, "high_c": 2.0})]
 
     now = edge_node.clock()
-    monitor = alarms.AlarmMonitor(edge_node.store, now - dt.timedelta(hours=1))
+    monitor = alarms.AlarmMonitor(edge_node.store, now - dt.timedelta(minutes=31))
     samples = [Sample("CR-B-T", now - dt.timedelta(minutes=30 - m), 3.5) for m in range(0, 30, 5)]
     monitor.observe(telemetry.ingest(edge_node.store, samples, received_at=now).accepted, now)
     open_alarms = client.get("/api/v1/coldchain/alarms", headers=sup).json()

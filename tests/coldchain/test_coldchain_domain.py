@@ -14,6 +14,7 @@ from edge.domain.coldchain.alarm_engine import (
     AlarmKind,
     AlarmRule,
     Change,
+    Level,
     SensorWatch,
     Severity,
     Transition,
@@ -27,7 +28,8 @@ T0 = dt.datetime(2026, 7, 1, 0, 0, tzinfo=dt.UTC)
 #: hardware.md §7.7: 5-min samples of a reefer with a door opening.
 SERIES_77 = [(0, 2.1), (5, 2.0), (10, 2.2), (15, 4.6), (20, 6.8), (25, 7.9), (30, 6.1), (35, 4.4),
              (40, 3.2), (45, 2.6), (50, 2.3)]
-RULE_77 = AlarmRule(Band(0.0, 4.0), delay_s=900, verify_normal_s=0, hysteresis_c=1.0, startup_s=0,
+WARN_15 = (Level(Severity.WARNING, 0.0, 900.0),)
+RULE_77 = AlarmRule(Band(0.0, 4.0), WARN_15, verify_normal_s=0, hysteresis_c=1.0, startup_s=0,
                     heartbeat_s=600)
 
 
@@ -105,7 +107,8 @@ def test_coldchain_hold_caps_gaps_and_clips_to_the_window() -> None:
 
 
 def test_coldchain_delay_hysteresis_and_verify_normal_prevent_flapping() -> None:
-    rule = AlarmRule(Band(0.0, 4.0), delay_s=600, verify_normal_s=600, hysteresis_c=1.0, startup_s=0)
+    rule = AlarmRule(Band(0.0, 4.0), (Level(Severity.WARNING, 0.0, 600.0),), verify_normal_s=600, hysteresis_c=1.0,
+                     startup_s=0)
     watch = SensorWatch(rule, started_at=at(0))
     # Wobbling on the limit: never 10 continuous minutes out, no alarm.
     wobble = [(m, 4.5 if m % 10 == 0 else 3.9) for m in range(0, 60, 5)]
@@ -118,8 +121,8 @@ def test_coldchain_delay_hysteresis_and_verify_normal_prevent_flapping() -> None
 
 
 def test_coldchain_low_side_and_escalation() -> None:
-    rule = AlarmRule(Band(0.0, 2.0), delay_s=300, verify_normal_s=0, startup_s=0, critical_excess_c=3.0,
-                     critical_after_s=1800)
+    rule = AlarmRule(Band(0.0, 2.0), (Level(Severity.WARNING, 0.0, 300.0), Level(Severity.CRITICAL, 3.0, 0.0)),
+                     verify_normal_s=0, startup_s=0)
     watch = SensorWatch(rule, started_at=at(0))
     changes = feed(watch, [(0, -0.5), (5, -1.0), (10, -3.5), (15, 1.2)])
     assert [(m, t.kind, t.change, t.severity) for m, t in changes] == [
@@ -129,7 +132,7 @@ def test_coldchain_low_side_and_escalation() -> None:
 
 
 def test_coldchain_suppression_windows_hold_the_delay_timer() -> None:
-    rule = AlarmRule(Band(0.0, 4.0), delay_s=600, startup_s=600, verify_normal_s=0)
+    rule = AlarmRule(Band(0.0, 4.0), (Level(Severity.WARNING, 0.0, 600.0),), startup_s=600, verify_normal_s=0)
     watch = SensorWatch(rule, started_at=at(0))
     defrost = Window(at(20), at(40), "defrost")
     warm = [(m, 8.0) for m in range(0, 45, 5)]
@@ -143,8 +146,8 @@ def test_coldchain_suppression_windows_hold_the_delay_timer() -> None:
 
 
 def test_coldchain_door_open_suppresses_up_to_its_limit_then_alarms() -> None:
-    rule = AlarmRule(Band(0.0, 4.0), delay_s=300, startup_s=0, door_limit_s=600, door_recovery_s=300,
-                     verify_normal_s=0)
+    rule = AlarmRule(Band(0.0, 4.0), (Level(Severity.WARNING, 0.0, 300.0),), startup_s=0, door_limit_s=600,
+                     door_recovery_s=300, verify_normal_s=0, heartbeat_s=900)
     watch = SensorWatch(rule, started_at=at(0))
     # 5 minutes open, warm, then recovery: no alarm.
     series = [(0, 3.0, False), (1, 6.0, True), (3, 8.0, True), (6, 7.0, False), (8, 5.0, False), (11, 3.5, False)]

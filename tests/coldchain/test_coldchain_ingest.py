@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.domain.coldchain.bands import Band
+from edge.domain.coldchain.levels import class_levels
 from edge.domain.problems import InputRejected
 from edge.services import telemetry
 from edge.services.coldchain_assets import apply_spec, assets, parse_spec
@@ -24,7 +25,8 @@ def test_coldchain_effective_bands_come_from_class_and_skus(cold_store: Store) -
     rules = {a: info.rule.band for a, info in assets(cold_store).items()}
     assert rules == {"CR-1": Band(0.0, 4.0), "CR-BERRY": Band(0.0, 2.0), "FZ-1": Band(None, -18.0),
                      "TRUCK-01-C": Band(0.0, 4.0)}
-    assert assets(cold_store)["TRUCK-01-C"].rule.delay_s == 600
+    assert assets(cold_store)["TRUCK-01-C"].rule.levels == class_levels("chilled")
+    assert assets(cold_store)["FZ-1"].rule.levels == class_levels("frozen")
 
 
 def test_coldchain_config_refuses_unknown_references_and_impossible_bands(cold_store: Store) -> None:
@@ -39,8 +41,8 @@ def test_coldchain_config_refuses_unknown_references_and_impossible_bands(cold_s
     assert assets(cold_store)["CR-BERRY"].rule.band == Band(0.0, 2.0)  # nothing of the refused change stuck
     with pytest.raises(InputRejected) as bad:
         parse_spec({"assets": [{"asset_id": "A", "kind": "igloo", "name": "n", "temp_class": "chilled",
-                                "delay_s": -1}]})
-    assert {p.path for p in bad.value.problems} == {"assets[0].kind", "assets[0].delay_s"}
+                                "heartbeat_s": 0, "levels": [{"severity": "warning"}]}]})
+    assert {p.path for p in bad.value.problems} == {"assets[0].kind", "assets[0].heartbeat_s", "assets[0].levels[0]"}
 
 
 def _rollups(store: Store, table: str) -> list[tuple[object, ...]]:

@@ -97,7 +97,8 @@ def alarm_rows(store: Store) -> list[dict[str, Any]]:
 
 async def test_coldchain_door_open_five_minutes_raises_no_alarm(cold_store: Store, mosquitto: Broker,
                                                                 tmp_path: Path) -> None:
-    asset(cold_store, delay_s=300, startup_s=0, heartbeat_s=600, door_limit_s=600, door_recovery_s=300)
+    asset(cold_store, levels=[{"severity": "warning", "for_s": 300}], startup_s=0, heartbeat_s=600,
+          door_limit_s=600, door_recovery_s=300)
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "test-door-th.yaml").write_text(DOOR_PROFILE, encoding="utf-8")
     site = parse_site({"mqtt": {"host": mosquitto.host, "port": mosquitto.port},
@@ -143,7 +144,7 @@ async def test_coldchain_door_open_five_minutes_raises_no_alarm(cold_store: Stor
 
 
 async def test_coldchain_compressor_failure_raises_one_alarm_after_the_delay(cold_store: Store) -> None:
-    asset(cold_store, delay_s=600, startup_s=0, heartbeat_s=600, critical_excess_c=20)
+    asset(cold_store, levels=[{"severity": "warning", "for_s": 600}], startup_s=0, heartbeat_s=600)
     sim = ModbusSensorSim(xy_md02(), {1: {"temperature_c": 3.0, "humidity_pct": 90.0}})
     await sim.start_tcp()
     site = parse_site({"devices": [{"id": "md02-cr1", "profile": "xy-md02", "host": sim.host, "tcp_port": sim.port,
@@ -167,8 +168,8 @@ async def test_coldchain_compressor_failure_raises_one_alarm_after_the_delay(col
     assert alarms[0]["started_at"] == first_out and 600 <= delay <= 600 + 120
     audit = cold_store.query("SELECT transition FROM cold_alarm_audit WHERE alarm_id = ?", (alarms[0]["alarm_id"],))
     assert [a["transition"] for a in audit] == ["raised"]
-    assert cold_store.scalar("SELECT count(*) FROM outbox WHERE kind = 'coldchain.alarm.raised'"
-                             " AND json_extract(payload, '$.payload.asset_id') = 'CR-1'") == 1
+    assert cold_store.scalar("SELECT count(*) FROM events WHERE kind = 'coldchain.alarm.raised'"
+                             " AND json_extract(payload, '$.asset_id') = 'CR-1'") == 1
     assert cold_store.scalar("SELECT sum(count) FROM cold_rollups_1m WHERE sensor_id = 'md02-cr1'") == \
         cold_store.scalar("SELECT count(*) FROM cold_readings WHERE sensor_id = 'md02-cr1'")
 

@@ -1,25 +1,36 @@
 """The alarm state machine for one sensor, driven by event times (no clock of its own).
 
-Temperature alarms follow controller practice (Dixell/Carel, hardware.md §6.3):
-- raise when the temperature is out of band *continuously* for `delay_s` of unsuppressed time;
-- clear only past a hysteresis (`T < high - hysteresis`, `T > low + hysteresis`) held for
-  `verify_normal_s`, so a reading wobbling on the limit does not flap;
-- escalate warning -> critical when far out (`critical_excess_c`) or out for long (`critical_after_s`);
-- suppression (start-up, defrost and other windows, an open door up to `door_limit_s` plus a
-  recovery after it closes) stops the delay timer; an alarm already raised stays raised.
-A sensor that sends no valid temperature for `heartbeat_s` raises its own `sensor_silent` alarm,
-and a door left open past its limit raises `door_open`. Readings older than the last one seen
-are stored by the caller but do not move this machine backwards.
+Temperature alarms follow validated monitoring practice (levels.py):
+- each `Level` of the rule is a threshold with its own delay (`beyond_c` K out of band,
+  continuously and unsuppressed, for `for_s`) or a dose (`degree_minutes` beyond the limit);
+  the first level reached raises the alarm, a higher severity escalates it;
+- an excursion ends only past a hysteresis (`T < high - hysteresis`, `T > low + hysteresis`)
+  held for `verify_normal_s`, so a reading wobbling on the limit neither flaps nor resets the dose;
+- suppression (start-up of a sensor never seen before, defrost and other windows, an open door
+  up to `door_limit_s` plus a recovery after it closes) stops the delay timers and the dose count;
+  an alarm already raised stays raised.
+Timers run between readings as well (`advance`): a level's delay, the heartbeat, the door limit
+and the verify-normal time fire at their own event time, on the last value held for at most
+the heartbeat, so a replay of readings gives exactly the times the live node gives.
+A sensor that sends no valid temperature for `heartbeat_s` raises `sensor_silent`; a door left
+open past its limit raises `door_open`; a sensor whose values are implausible (a jump, a stuck
+value) or whose frames are mostly undecodable raises `sensor_degraded` with the reason.
+Readings older than the last one seen are stored by the caller but do not move this machine back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 
 from edge.domain.coldchain.bands import Band
+from edge.domain.coldchain.levels import Level, Severity, class_levels
+
+__all__ = ["AlarmKind", "AlarmRule", "Change", "Level", "QualityRule", "SensorWatch", "Severity", "Transition",
+           "Window"]
 
 
 class AlarmKind(StrEnum):
@@ -27,11 +38,7 @@ class AlarmKind(StrEnum):
     TEMP_LOW = "temp_low"
     SENSOR_SILENT = "sensor_silent"
     DOOR_OPEN = "door_open"
-
-
-class Severity(StrEnum):
-    WARNING = "warning"
-    CRITICAL = "critical"
+    SENSOR_DEGRADED = "sensor_degraded"
 
 
 class Change(StrEnum):
@@ -41,27 +48,41 @@ class Change(StrEnum):
 
 
 @dataclass(frozen=True)
+class QualityRule:
+    """When a sensor's data stops being trustworthy: a jump no air can make, a value stuck for
+    hours (a frozen probe, a gateway repeating its cache), or too many undecodable frames."""
+
+    jump_c: float = 10.0
+    jump_within_s: float = 120.0
+    jump_recover_s: float = 1800.0
+    stuck_s: float = 6 * 3600.0
+    stuck_readings: int = 30
+    undecodable_ratio: float = 0.1
+    undecodable_min_frames: int = 20
+
+
+@dataclass(frozen=True)
 class AlarmRule:
-    """Thresholds and timers for one asset's sensors (seconds, kelvin)."""
+    """Levels and timers for one asset's sensors (seconds, kelvin)."""
 
     band: Band
-    delay_s: float = 900.0
+    levels: tuple[Level, ...] = class_levels("chilled")
     verify_normal_s: float = 300.0
     hysteresis_c: float = 1.0
-    critical_excess_c: float = 5.0
-    critical_after_s: float = 3600.0
     heartbeat_s: float = 300.0
     startup_s: float = 600.0
     door_limit_s: float = 600.0
     door_recovery_s: float = 300.0
+    quality: QualityRule = QualityRule()
 
     def __post_init__(self) -> None:
-        for name in ("delay_s", "verify_normal_s", "hysteresis_c", "critical_excess_c", "critical_after_s",
-                     "startup_s", "door_limit_s", "door_recovery_s"):
+        for name in ("verify_normal_s", "hysteresis_c", "startup_s", "door_limit_s", "door_recovery_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"alarm rule {name} must not be negative")
         if self.heartbeat_s <= 0:
             raise ValueError("alarm rule heartbeat_s must be positive")
+        if not self.levels:
+            raise ValueError("alarm rule needs at least one level")
 
 
 @dataclass(frozen=True)
@@ -98,7 +119,7 @@ class Transition:
 
 @dataclass
 class _Episode:
-    """An out-of-band run, extended while its alarm is active, until the alarm clears."""
+    """An out-of-band run, kept through brief returns inside the hysteresis, until it ends."""
 
     kind: AlarmKind
     started_at: dt.datetime
@@ -106,49 +127,77 @@ class _Episode:
     peak_c: float
     peak_at: dt.datetime
     degree_minutes: float = 0.0
-    timer_since: dt.datetime | None = None
+    counted_dm: float = 0.0
+    since: dict[int, dt.datetime] = field(default_factory=dict)
     severity: Severity | None = None
     normal_since: dt.datetime | None = None
 
-    def record(self, change: Change, at: dt.datetime, detail: str = "") -> Transition:
+    def record(self, change: Change, at: dt.datetime, detail: str = "", dm: float | None = None) -> Transition:
         assert self.severity is not None
+        dose = self.degree_minutes if dm is None else dm
         return Transition(self.kind, change, at, self.severity, self.started_at, self.limit_c, self.peak_c,
-                          self.peak_at, round(self.degree_minutes, 6), detail)
+                          self.peak_at, round(dose, 6), detail)
+
+
+@dataclass
+class _Held:
+    """The last valid reading, standing for at most the heartbeat."""
+
+    at: dt.datetime
+    temp_c: float
+    excess: float
+    suppressed: bool
+
+
+#: A due timer's action, called with its due time.
+_Fire = Callable[[dt.datetime], list[Transition]]
+
+
+def _seconds(s: float) -> dt.timedelta:
+    return dt.timedelta(seconds=s)
 
 
 @dataclass
 class SensorWatch:
-    """Alarm state of one sensor. `observe` takes readings in event-time order, `check` takes the clock."""
+    """Alarm state of one sensor. `observe` takes readings in event-time order, `check` the clock.
+
+    `known=True` (a sensor with readings before, e.g. after a node restart) skips start-up suppression."""
 
     rule: AlarmRule
     started_at: dt.datetime
+    known: bool = False
     last_at: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     episode: _Episode | None = None
-    _prev: tuple[dt.datetime, float] | None = None
+    held: _Held | None = None
     door_open_since: dt.datetime | None = None
     door_recovery_until: dt.datetime | None = None
     raised: dict[AlarmKind, Transition] = field(default_factory=dict)
+    degraded: dict[str, tuple[dt.datetime, str]] = field(default_factory=dict)
+    _same: tuple[float, dt.datetime, int] | None = None
 
-    def resume(self, open_alarms: Iterable[Transition]) -> None:
+    def resume(self, open_alarms: Iterable[Transition], last_seen: dt.datetime | None = None) -> None:
         """Carry alarms still open in the store over a restart, so they are not raised twice."""
+        if last_seen is not None:
+            self.last_seen = self.last_at = last_seen
         for alarm in open_alarms:
             self.raised[alarm.kind] = alarm
             if alarm.kind in (AlarmKind.TEMP_HIGH, AlarmKind.TEMP_LOW):
                 self.episode = _Episode(alarm.kind, alarm.started_at, alarm.limit_c or 0.0,
                                         alarm.peak_c if alarm.peak_c is not None else alarm.limit_c or 0.0,
                                         alarm.peak_at or alarm.started_at, alarm.degree_minutes,
-                                        severity=alarm.severity)
+                                        alarm.degree_minutes, severity=alarm.severity)
+            elif alarm.kind is AlarmKind.SENSOR_DEGRADED:
+                self.degraded["resumed"] = (alarm.started_at, alarm.detail)
 
     def suppression(self, at: dt.datetime, windows: Iterable[Window] = ()) -> str | None:
         """Why alarms are held back at `at`, or None."""
-        if at < self.started_at + dt.timedelta(seconds=self.rule.startup_s):
+        if not self.known and at < self.started_at + _seconds(self.rule.startup_s):
             return "startup"
         for window in windows:
             if window.covers(at):
                 return window.reason
-        door_limit = dt.timedelta(seconds=self.rule.door_limit_s)
-        if self.door_open_since is not None and at - self.door_open_since < door_limit:
+        if self.door_open_since is not None and at - self.door_open_since < _seconds(self.rule.door_limit_s):
             return "door_open"
         if self.door_recovery_until is not None and at < self.door_recovery_until:
             return "door_recovery"
@@ -156,40 +205,115 @@ class SensorWatch:
 
     def observe(self, at: dt.datetime, temp_c: float | None, door_open: bool | None = None,
                 windows: Iterable[Window] = ()) -> list[Transition]:
-        """Feed one reading (`temp_c` None = no valid value); returns the transitions it caused."""
+        """Feed one reading (`temp_c` None = no valid value); returns the transitions it caused,
+        the timers that fell due since the previous reading first."""
         if self.last_at is not None and at <= self.last_at:
             return []
+        windows = list(windows)
+        out = self.advance(at, windows, inclusive=False)
         self.last_at = at
-        out = self._door(at, door_open)
+        out += self._door(at, door_open)
         if temp_c is None:
             return out
         self.last_seen = at
         silent = self.raised.pop(AlarmKind.SENSOR_SILENT, None)
         if silent is not None:
-            out.append(Transition(AlarmKind.SENSOR_SILENT, Change.CLEARED, at, silent.severity, silent.started_at,
-                                  detail="readings resumed"))
+            out.append(Transition(AlarmKind.SENSOR_SILENT, Change.CLEARED, max(at, silent.at), silent.severity,
+                                  silent.started_at, detail="readings resumed"))
+        out += self._quality(at, temp_c)
         out += self._temperature(at, temp_c, self.suppression(at, windows))
         return out
 
-    def check(self, now: dt.datetime) -> list[Transition]:
-        """Timers that run without readings: the heartbeat and the door limit."""
-        out = []
-        silent_since = self.last_seen or self.started_at
-        if (AlarmKind.SENSOR_SILENT not in self.raised
-                and now - silent_since >= dt.timedelta(seconds=self.rule.heartbeat_s)):
-            detail = f"no valid reading since {silent_since.isoformat()}" if self.last_seen else "no reading yet"
-            t = Transition(AlarmKind.SENSOR_SILENT, Change.RAISED, now, Severity.WARNING, silent_since, detail=detail)
-            self.raised[t.kind] = t
-            out.append(t)
-        out += self._door_limit(now)
+    def check(self, now: dt.datetime, windows: Iterable[Window] = ()) -> list[Transition]:
+        """The clock's tick: every timer due up to `now` fires at its own time."""
+        return self.advance(now, list(windows), inclusive=True)
+
+    def frames(self, at: dt.datetime, good: int, bad: int) -> list[Transition]:
+        """The device's recent frame counts: too many undecodable ones degrade the sensor."""
+        q = self.rule.quality
+        total = good + bad
+        if total >= q.undecodable_min_frames and bad / total > q.undecodable_ratio:
+            return self._degrade(at, "undecodable", f"{bad} of {total} frames undecodable")
+        if total >= q.undecodable_min_frames:
+            return self._restore(at, "undecodable")
+        return []
+
+    # -- timers -----------------------------------------------------------------------------------
+
+    def advance(self, until: dt.datetime, windows: list[Window], *, inclusive: bool) -> list[Transition]:
+        """Fire, in time order, every timer due before `until` (or at it, if `inclusive`)."""
+        out: list[Transition] = []
+        for _ in range(64):  # each firing removes its timer; a handful at most are ever pending
+            due = self._next_due(windows)
+            if due is None or due[0] > until or (due[0] == until and not inclusive):
+                break
+            out += due[1](due[0])
         return out
+
+    def _next_due(self, windows: list[Window]) -> tuple[dt.datetime, _Fire] | None:
+        rule = self.rule
+        found: list[tuple[dt.datetime, _Fire]] = []
+        if AlarmKind.SENSOR_SILENT not in self.raised:
+            found.append(((self.last_seen or self.started_at) + _seconds(rule.heartbeat_s), self._fire_silent))
+        if self.door_open_since is not None and AlarmKind.DOOR_OPEN not in self.raised:
+            found.append((self.door_open_since + _seconds(rule.door_limit_s), self._door_limit))
+        jump = self.degraded.get("jump")
+        if jump is not None:
+            found.append((jump[0] + _seconds(rule.quality.jump_recover_s), partial(self._restore, reason="jump")))
+        episode, held = self.episode, self.held
+        if episode is not None and held is not None:
+            fresh_until = held.at + _seconds(rule.heartbeat_s)
+            for due in self._level_dues(episode, held, windows):
+                if due <= fresh_until:
+                    found.append((due, partial(self._timer_levels, windows=windows)))
+            if episode.severity is not None and episode.normal_since is not None:
+                due = episode.normal_since + _seconds(rule.verify_normal_s)
+                if due <= fresh_until:
+                    found.append((due, self._timer_clear))
+        return min(found, key=lambda f: f[0]) if found else None
+
+    def _level_dues(self, episode: _Episode, held: _Held, windows: list[Window]) -> list[dt.datetime]:
+        rank = -1 if episode.severity is None else episode.severity.rank
+        dues = []
+        for i, level in enumerate(self.rule.levels):
+            if level.severity.rank <= rank:
+                continue
+            if level.for_s is not None and i in episode.since:
+                dues.append(episode.since[i] + _seconds(level.for_s))
+            elif level.degree_minutes is not None and held.excess and not held.suppressed \
+                    and self._same_side(episode, held.excess):
+                rate = abs(held.excess) / 60.0
+                dues.append(held.at + _seconds(max(0.0, level.degree_minutes - episode.counted_dm) / rate))
+        return dues
+
+    def _timer_levels(self, at: dt.datetime, *, windows: list[Window]) -> list[Transition]:
+        episode = self.episode
+        assert episode is not None and self.held is not None
+        if self.suppression(at, windows):  # suppression began while the value was held: the timers stop
+            episode.since.clear()
+            self.held.suppressed = True
+            return []
+        dm, counted = self._dose(at)
+        return self._levels(episode, at, counted, dm)
+
+    def _timer_clear(self, at: dt.datetime) -> list[Transition]:
+        return self._end(at, f"back within band past {self.rule.hysteresis_c:g} K hysteresis", self._dose(at)[0])
+
+    def _fire_silent(self, at: dt.datetime) -> list[Transition]:
+        since = self.last_seen or self.started_at
+        detail = f"no valid reading since {since.isoformat()}" if self.last_seen else "no reading yet"
+        t = Transition(AlarmKind.SENSOR_SILENT, Change.RAISED, at, Severity.WARNING, since, detail=detail)
+        self.raised[t.kind] = t
+        return [t]
+
+    # -- door -------------------------------------------------------------------------------------
 
     def _door(self, at: dt.datetime, door_open: bool | None) -> list[Transition]:
         if door_open is True and self.door_open_since is None:
             self.door_open_since, self.door_recovery_until = at, None
         elif door_open is False and self.door_open_since is not None:
-            if at - self.door_open_since < dt.timedelta(seconds=self.rule.door_limit_s):
-                self.door_recovery_until = at + dt.timedelta(seconds=self.rule.door_recovery_s)
+            if at - self.door_open_since < _seconds(self.rule.door_limit_s):
+                self.door_recovery_until = at + _seconds(self.rule.door_recovery_s)
             self.door_open_since = None
             alarm = self.raised.pop(AlarmKind.DOOR_OPEN, None)
             if alarm is not None:
@@ -199,25 +323,77 @@ class SensorWatch:
 
     def _door_limit(self, now: dt.datetime) -> list[Transition]:
         since = self.door_open_since
-        if (since is None or AlarmKind.DOOR_OPEN in self.raised
-                or now - since < dt.timedelta(seconds=self.rule.door_limit_s)):
+        if since is None or AlarmKind.DOOR_OPEN in self.raised or now - since < _seconds(self.rule.door_limit_s):
             return []
         t = Transition(AlarmKind.DOOR_OPEN, Change.RAISED, now, Severity.WARNING, since,
                        detail=f"door open longer than {self.rule.door_limit_s:g} s")
         self.raised[t.kind] = t
         return [t]
 
+    # -- data quality -----------------------------------------------------------------------------
+
+    def _quality(self, at: dt.datetime, temp_c: float) -> list[Transition]:
+        q = self.rule.quality
+        out: list[Transition] = []
+        held = self.held
+        if held is not None and (at - held.at).total_seconds() <= q.jump_within_s \
+                and abs(temp_c - held.temp_c) > q.jump_c:
+            out += self._degrade(at, "jump", f"jumped {held.temp_c:g} → {temp_c:g} °C in "
+                                             f"{(at - held.at).total_seconds():g} s")
+        same = self._same
+        if same is not None and same[0] == temp_c:
+            value, since, count = same[0], same[1], same[2] + 1
+            self._same = (value, since, count)
+            if count >= q.stuck_readings and (at - since).total_seconds() >= q.stuck_s:
+                out += self._degrade(at, "stuck", f"stuck at {value:g} °C since {since.isoformat()}")
+        else:
+            self._same = (temp_c, at, 1)
+            out += self._restore(at, "stuck")
+        return out
+
+    def _degrade(self, at: dt.datetime, reason: str, detail: str) -> list[Transition]:
+        first = not self.degraded
+        self.degraded[reason] = (at, detail)
+        if not first or AlarmKind.SENSOR_DEGRADED in self.raised:
+            return []
+        t = Transition(AlarmKind.SENSOR_DEGRADED, Change.RAISED, at, Severity.WARNING, at, detail=detail)
+        self.raised[t.kind] = t
+        return [t]
+
+    def _restore(self, at: dt.datetime, reason: str) -> list[Transition]:
+        if self.degraded.pop(reason, None) is None or self.degraded:
+            return []
+        self.degraded.pop("resumed", None)
+        alarm = self.raised.pop(AlarmKind.SENSOR_DEGRADED, None)
+        if alarm is None:
+            return []
+        return [Transition(AlarmKind.SENSOR_DEGRADED, Change.CLEARED, max(at, alarm.at), alarm.severity,
+                           alarm.started_at, detail=f"{reason} no longer seen")]
+
+    # -- temperature ------------------------------------------------------------------------------
+
+    def _same_side(self, episode: _Episode, excess: float) -> bool:
+        return excess != 0 and (excess > 0) == (episode.kind is AlarmKind.TEMP_HIGH)
+
+    def _dose(self, at: dt.datetime) -> tuple[float, float]:
+        """The episode's degree-minutes (all, and unsuppressed) with the held value counted up to `at`."""
+        episode, held = self.episode, self.held
+        if episode is None:
+            return 0.0, 0.0
+        if held is None or not self._same_side(episode, held.excess):
+            return episode.degree_minutes, episode.counted_dm
+        seconds = min((at - held.at).total_seconds(), self.rule.heartbeat_s)
+        add = abs(held.excess) * max(0.0, seconds) / 60.0
+        return episode.degree_minutes + add, episode.counted_dm + (0.0 if held.suppressed else add)
+
     def _temperature(self, at: dt.datetime, temp_c: float, suppressed: str | None) -> list[Transition]:
         rule = self.rule
         excess = rule.band.excess(temp_c)
         episode = self.episode
         out: list[Transition] = []
-        if episode is not None and self._prev is not None:
-            prev_at, prev_excess = self._prev
-            held = min((at - prev_at).total_seconds(), rule.heartbeat_s)
-            if (prev_excess > 0) == (episode.kind is AlarmKind.TEMP_HIGH) and prev_excess != 0:
-                episode.degree_minutes += abs(prev_excess) * held / 60.0
-        self._prev = (at, excess)
+        if episode is not None:
+            episode.degree_minutes, episode.counted_dm = self._dose(at)
+        self.held = _Held(at, temp_c, excess, suppressed is not None)
         kind = AlarmKind.TEMP_HIGH if excess > 0 else AlarmKind.TEMP_LOW
         if excess != 0 and episode is not None and episode.kind is not kind:
             out += self._end(at, "out of band on the other side")
@@ -230,36 +406,44 @@ class SensorWatch:
             if abs(temp_c - episode.limit_c) > abs(episode.peak_c - episode.limit_c):
                 episode.peak_c, episode.peak_at = temp_c, at
             episode.normal_since = None
-            if suppressed:
-                episode.timer_since = None
-            elif episode.timer_since is None:
-                episode.timer_since = at
-            out += self._raise_or_escalate(episode, at, abs(excess))
+            for i, level in enumerate(rule.levels):
+                if level.for_s is None:
+                    continue
+                if suppressed or abs(excess) < level.beyond_c:
+                    episode.since.pop(i, None)
+                else:
+                    episode.since.setdefault(i, at)
+            out += self._levels(episode, at, episode.counted_dm, episode.degree_minutes)
         elif episode is not None:
-            if episode.severity is None:
-                self.episode = None
-            elif self._past_hysteresis(episode, temp_c):
+            episode.since.clear()
+            if self._past_hysteresis(episode, temp_c):
                 episode.normal_since = episode.normal_since or at
-                if at - episode.normal_since >= dt.timedelta(seconds=rule.verify_normal_s):
+                if at - episode.normal_since >= _seconds(rule.verify_normal_s):
                     out += self._end(at, f"back within band past {rule.hysteresis_c:g} K hysteresis")
             else:
                 episode.normal_since = None
         return out
 
-    def _raise_or_escalate(self, episode: _Episode, at: dt.datetime, excess: float) -> list[Transition]:
-        rule = self.rule
-        critical = (excess >= rule.critical_excess_c
-                    or at - episode.started_at >= dt.timedelta(seconds=rule.critical_after_s))
+    def _levels(self, episode: _Episode, at: dt.datetime, counted_dm: float, dm: float) -> list[Transition]:
+        """Raise at the highest level reached, or escalate to it."""
+        reached: Level | None = None
+        for i, level in enumerate(self.rule.levels):
+            if level.for_s is not None:
+                hit = i in episode.since and at - episode.since[i] >= _seconds(level.for_s)
+            else:
+                hit = counted_dm >= (level.degree_minutes or 0.0) - 1e-6
+            if hit and (reached is None or level.severity.rank > reached.severity.rank):
+                reached = level
+        if reached is None:
+            return []
         if episode.severity is None:
-            if episode.timer_since is None or at - episode.timer_since < dt.timedelta(seconds=rule.delay_s):
-                return []
-            episode.severity = Severity.CRITICAL if critical else Severity.WARNING
-            t = episode.record(Change.RAISED, at, f"out of band {rule.band.describe()} for {rule.delay_s:g} s")
-        elif episode.severity is Severity.WARNING and critical:
-            episode.severity = Severity.CRITICAL
-            t = episode.record(Change.ESCALATED, at, "far or long out of band")
+            change = Change.RAISED
+        elif reached.severity.rank > episode.severity.rank:
+            change = Change.ESCALATED
         else:
             return []
+        episode.severity = reached.severity
+        t = episode.record(change, at, f"{self.rule.band.describe()} {reached.describe()}", dm)
         self.raised[episode.kind] = t
         return [t]
 
@@ -268,9 +452,9 @@ class SensorWatch:
             return temp_c < episode.limit_c - self.rule.hysteresis_c
         return temp_c > episode.limit_c + self.rule.hysteresis_c
 
-    def _end(self, at: dt.datetime, detail: str) -> list[Transition]:
+    def _end(self, at: dt.datetime, detail: str, dm: float | None = None) -> list[Transition]:
         episode, self.episode = self.episode, None
         if episode is None or episode.severity is None:
             return []
         self.raised.pop(episode.kind, None)
-        return [episode.record(Change.CLEARED, at, detail)]
+        return [episode.record(Change.CLEARED, at, detail, dm)]
