@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sdnotify
 import uvicorn
@@ -59,13 +60,15 @@ def listen(settings: Settings) -> Listeners:
         raise
 
 
-def https_server(app: FastAPI, site: tls.SiteTls, log_level: str = "info") -> uvicorn.Server:
+def https_server(app: FastAPI, site: tls.SiteTls, **options: Any) -> uvicorn.Server:
+    """uvicorn serving `app` with the site's certificate; `options` as uvicorn.Config takes them."""
     return uvicorn.Server(uvicorn.Config(app, ssl_certfile=str(site.cert_file), ssl_keyfile=str(site.key_file),
-                                         log_level=log_level, access_log=False))
+                                         **{"log_level": "info", "access_log": False, **options}))
 
 
-def plain_server(app: FastAPI, log_level: str = "info") -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level=log_level, access_log=False))
+def plain_server(app: FastAPI, **options: Any) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, **{"lifespan": "off", "log_level": "info", "access_log": False,
+                                                 **options}))
 
 
 def renew_if_due(server: uvicorn.Server, settings: Settings, loaded: bytes, now: dt.datetime) -> bytes:
