@@ -59,6 +59,8 @@ class Settings(BaseSettings):
                                    " for waves and routes")
     site_config: Path | None = Field(default=None, description="device instances (YAML); else the site file's")
     crate_label_printer: str | None = Field(default=None, description="device id; default: the site's first printer")
+    route_time_limit_s: float = Field(default=10.0, ge=1, le=300, description="seconds the route planner may take"
+                                      " for the whole day (wall clock; two solver processes)")
     uplink: UplinkSettings = Field(default_factory=UplinkSettings, description="HQ's MQTT uplink ([uplink])")
     coldchain_config: Path | None = Field(
         default=None, description="cold assets, sensors and SKU bands (YAML or TOML), applied when the node starts")

@@ -13,7 +13,7 @@ from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
-from edge.services.floor import fleet, handoff, loading, routes
+from edge.services.floor import fleet, handoff, loading, owner_approval, ownership, plan_jobs, routes
 from edge.services.floor.handoff import Confirmation, HandoffScan
 from edge.services.floor.scanlog import ScanIn
 
@@ -26,7 +26,8 @@ DateQuery = Annotated[dt.date, Query(description="delivery date")]
 
 class PlanRequest(BaseModel):
     delivery_date: dt.date
-    time_limit_s: float = Field(default=2.0, ge=0.5, le=120)
+    time_limit_s: float | None = Field(default=None, ge=1, le=300, description="default: the site's"
+                                       " route_time_limit_s")
 
 
 class DriverRequest(BaseModel):
@@ -61,7 +62,25 @@ def plan(body: PlanRequest, store: StoreDep, settings: SettingsDep, now: NowDep,
          site: SiteDep) -> dict[str, Any]:
     with floor_errors():
         return routes.plan_routes(store, body.delivery_date, site=site, who=who, now=now, zone=settings.zone,
-                                  time_limit_s=body.time_limit_s)
+                                  time_limit_s=body.time_limit_s or settings.route_time_limit_s)
+
+
+@router.post("/routes/plan-jobs", status_code=202)
+def start_plan_job(body: PlanRequest, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep,
+                   who: Supervisor, site: SiteDep) -> dict[str, Any]:
+    """Plan in the background; poll the job for progress and the result."""
+    budget = body.time_limit_s or settings.route_time_limit_s
+    with floor_errors():
+        job = plan_jobs.of(request.app).start(str(body.delivery_date), budget, lambda progress: routes.plan_routes(
+            store, body.delivery_date, site=site, who=who, now=now, zone=settings.zone, time_limit_s=budget,
+            progress=progress))
+    return {"job_id": job.job_id}
+
+
+@router.get("/routes/plan-jobs/{job_id}")
+def plan_job(job_id: str, request: Request, _: Supervisor) -> dict[str, Any]:
+    with floor_errors():
+        return plan_jobs.of(request.app).get(job_id).view()
 
 
 @router.get("/routes")
@@ -76,8 +95,9 @@ def assign(route_id: str, body: DriverRequest, store: StoreDep, now: NowDep, who
 
 
 @router.get("/routes/{route_id}/manifest")
-def manifest(route_id: str, store: StoreDep, _: DriverOrSupervisor) -> dict[str, Any]:
+def manifest(route_id: str, store: StoreDep, who: DriverOrSupervisor) -> dict[str, Any]:
     with floor_errors():
+        ownership.require_route(store, route_id, who)
         return loading.manifest(store, route_id)
 
 
@@ -92,7 +112,7 @@ def load_scan(route_id: str, scan: ScanIn, request: Request, store: StoreDep, no
 def load_batch(route_id: str, body: LoadBatch, request: Request, store: StoreDep, now: NowDep,
                who: Driver) -> dict[str, Any]:
     with floor_errors():
-        routes.route_row(store, route_id)
+        ownership.require_route(store, route_id, who)
         return run_batch(body.scans, lambda s: loading.load_scan(store, route_id, s, driver=who, now=now),
                          locale_of(request))
 
@@ -110,8 +130,9 @@ def depart(route_id: str, store: StoreDep, now: NowDep, who: DriverOrSupervisor)
 
 
 @router.get("/routes/{route_id}/stops/{stop_no}")
-def stop(route_id: str, stop_no: int, store: StoreDep, now: NowDep, _: DriverOrSupervisor) -> dict[str, Any]:
+def stop(route_id: str, stop_no: int, store: StoreDep, now: NowDep, who: DriverOrSupervisor) -> dict[str, Any]:
     with floor_errors():
+        ownership.require_route(store, route_id, who)
         return handoff.stop_view(store, route_id, stop_no, now=now)
 
 
@@ -127,6 +148,7 @@ def handoff_batch(route_id: str, stop_no: int, body: HandoffBatch, request: Requ
                   who: Driver) -> dict[str, Any]:
     with floor_errors():
         handoff.stop_exists(store, route_id, stop_no)
+        ownership.require_route(store, route_id, who)
         return run_batch(body.scans, lambda s: handoff.handoff_scan(store, route_id, stop_no, s, driver=who, now=now),
                          locale_of(request))
 
@@ -138,6 +160,29 @@ async def photo(route_id: str, stop_no: int, request: Request, store: StoreDep, 
     with floor_errors():
         return await run_in_threadpool(lambda: handoff.save_photo(store, settings.data_dir, route_id, stop_no, body,
                                                                   driver=who, now=now))
+
+
+class OwnerPin(BaseModel):
+    owner_code: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=16)
+
+
+@router.post("/routes/{route_id}/stops/{stop_no}/owner-approval")
+def approve(route_id: str, stop_no: int, body: OwnerPin, request: Request, store: StoreDep, now: NowDep,
+            who: Driver) -> dict[str, Any]:
+    """The owner's PIN, checked now and forgotten, for a signed approval the phone may queue instead."""
+    with floor_errors():
+        ownership.require_route(store, route_id, who)
+        return owner_approval.approve(store, route_id, stop_no, body.owner_code, body.pin, now=now,
+                                      device_id=who.device_id, address=request.client.host if request.client else None)
+
+
+@router.get("/handoff-code")
+def handoff_code(store: StoreDep, now: NowDep, date: DateQuery,
+                 who: Annotated[Principal, requires(Role.STORE_OWNER)]) -> dict[str, Any]:
+    """The owner's own store's code for the date, to give a driver whose phone is offline at the door."""
+    with floor_errors():
+        return owner_approval.owner_day_code(store, who, date, now=now)
 
 
 @router.post("/routes/{route_id}/stops/{stop_no}/confirm")

@@ -156,6 +156,7 @@ class Route:
 class Issue:
     stop: int | str
     reason: str
+    code: str = ""  # stable key for the reason (a page words it in its own language): see schedule.REASONS
 
 
 @dataclass
@@ -188,8 +189,8 @@ class Plan:
             "cpu_seconds": round(self.cpu_seconds, 3),
             "feasible": not self.violations,
             "violations": self.violations,
-            "infeasible": [{"stop": i.stop, "reason": i.reason} for i in self.infeasible],
-            "unserved": [{"stop": i.stop, "reason": i.reason} for i in self.unserved],
+            "infeasible": [{"stop": i.stop, "code": i.code, "reason": i.reason} for i in self.infeasible],
+            "unserved": [{"stop": i.stop, "code": i.code, "reason": i.reason} for i in self.unserved],
             "detail": [
                 {"vehicle": r.vehicle, "type": r.vehicle_type, "depart": round(r.depart, 3),
                  "back": round(r.back, 3), "distance": round(r.distance, 3), "crates": r.crates, "kg": r.kg,

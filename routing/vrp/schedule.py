@@ -125,44 +125,58 @@ def _route(inst: Instance, vehicle: int, vt: VehicleType, nodes: list[int], depa
     return Route(vehicle, vt.name, visits, depart, back, dist, crates, sum(s.kg for s in stops), brk)
 
 
+#: Why a stop is left out: code -> what it means (the reason text adds the figures).
+REASONS = {
+    "no_truck": "no truck of a kind that could take it",
+    "over_capacity": "its crates or weight exceed every truck or compartment",
+    "window_unreachable": "no truck can arrive before its window closes",
+    "cannot_return": "no truck could be back at the warehouse in time",
+    "shift_too_short": "the round trip is longer than a shift",
+    "over_cold_chain_cap": "the drive alone is longer than goods may stay on the truck",
+    "no_room": "the fleet had no room or time left for it",
+}
+
+
 def diagnose(inst: Instance) -> list[Issue]:
     """Stops that no vehicle can serve even alone, each with the reason in plain words."""
     issues = []
     for i, s in enumerate(inst.stops, start=1):
-        reasons: list[str] = []
+        reasons: list[tuple[str, str]] = []
         for vt in inst.vehicle_types:
             why = _alone(inst, vt, i, s)
             if not why:
                 reasons = []
                 break
-            reasons.append(f"{vt.name}: {why}")
+            reasons.append((why[0], f"{vt.name}: {why[1]}"))
         if reasons:
-            issues.append(Issue(s.id, "; ".join(reasons)))
+            issues.append(Issue(s.id, "; ".join(r for _, r in reasons), reasons[0][0]))
     return issues
 
 
-def _alone(inst: Instance, vt: VehicleType, node: int, s: Stop) -> str:
+def _alone(inst: Instance, vt: VehicleType, node: int, s: Stop) -> tuple[str, str] | None:
+    """(code, reason) why this kind of truck cannot serve the stop even alone; None if it can."""
     if vt.count < 1:
-        return "no truck of this type"
+        return "no_truck", "no truck of this type"
     if s.total_crates > vt.capacity_crates:
-        return f"{s.total_crates} crates exceed capacity {vt.capacity_crates}"
+        return "over_capacity", f"{s.total_crates} crates exceed capacity {vt.capacity_crates}"
     for cls, n in s.crates.items():
         if n > vt.class_capacity(cls):
-            return f"{n} {cls} crates exceed its {cls} compartment ({vt.class_capacity(cls)})"
+            return "over_capacity", f"{n} {cls} crates exceed its {cls} compartment ({vt.class_capacity(cls)})"
     if vt.capacity_kg is not None and s.kg > vt.capacity_kg:
-        return f"{s.kg} kg exceed {vt.capacity_kg} kg"
+        return "over_capacity", f"{s.kg} kg exceed {vt.capacity_kg} kg"
     depart = max(vt.shift[0], inst.depot_window[0])
     arrival = depart + float(inst.travel[0, node])
     start = max(arrival, s.window[0])
     if start > s.window[1] + EPS:
-        return f"earliest arrival {arrival:.2f} is after the window closes at {s.window[1]:.2f}"
+        return "window_unreachable", f"earliest arrival {arrival:.2f} is after the window closes at {s.window[1]:.2f}"
     back = start + s.service + float(inst.travel[node, 0])
     latest = min(vt.shift[1], inst.depot_window[1])
     if back > latest + EPS:
-        return f"cannot be back by {latest:.2f} (earliest return {back:.2f})"
+        return "cannot_return", f"cannot be back by {latest:.2f} (earliest return {back:.2f})"
     loop = float(inst.travel[0, node]) + s.service + float(inst.travel[node, 0])
     if vt.max_shift is not None and loop > vt.max_shift + EPS:
-        return f"the round trip takes {loop:.2f}, longer than the shift {vt.max_shift:.2f}"
+        return "shift_too_short", f"the round trip takes {loop:.2f}, longer than the shift {vt.max_shift:.2f}"
     if inst.max_on_truck is not None and float(inst.travel[0, node]) + s.service > inst.max_on_truck + EPS:
-        return f"direct drive and unloading take longer than the {inst.max_on_truck:.2f} allowed on the truck"
-    return ""
+        return ("over_cold_chain_cap",
+                f"direct drive and unloading take longer than the {inst.max_on_truck:.2f} allowed on the truck")
+    return None

@@ -95,8 +95,8 @@ def solve_delivery(instance: Instance, time_limit: float = 10.0, engine: str = "
         progress(Progress(time.monotonic() - t0, time_limit, "check", None))
     source, routes, planned, violations = _best(sub, found, model.vehicles)
     served = {n for r in routes for n in r}
-    unserved = [Issue(s.id, "left out: no truck had room or time left for it (fleet too small or windows clash)")
-                for k, s in enumerate(sub.stops, start=1) if k not in served]
+    unserved = [Issue(s.id, "left out: no truck had room or time left for it (fleet too small or windows clash)",
+                      "no_room") for k, s in enumerate(sub.stops, start=1) if k not in served]
     return Plan(engine, planned, infeasible, unserved, time.monotonic() - t0, violations, cpu, source)
 
 

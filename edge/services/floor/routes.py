@@ -10,14 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from edge.domain.auth import Principal
+from edge.services.floor import replan
 from edge.services.floor.errors import FloorError, NotFound
+from edge.services.floor.plan_outcome import outcome
 from edge.services.floor.sorting import CRATE_ML
 from edge.site import Site
 from edge.store import Store
+from hq_sync import protocol as hq
 from routing.bounded import warm_up
 from routing.errors import RoutingError
 from routing.vrp.model import Instance, Stop, VehicleType
-from routing.vrp.solve import solve_delivery
+from routing.vrp.solve import OnProgress, solve_delivery
 
 
 def _seconds(hhmm: str) -> float:
@@ -45,19 +48,20 @@ def _demand(store: Store, day: str) -> list[dict[str, Any]]:
 
 
 def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now: dt.datetime, zone: ZoneInfo,
-                time_limit_s: float = 2.0) -> dict[str, Any]:
-    """Plan (or re-plan, until loading starts) the date's routes on the active fleet, from the site's
-    warehouse, dispatch hours, cold-chain caps and travel times."""
+                time_limit_s: float = 10.0, progress: OnProgress | None = None) -> dict[str, Any]:
+    """Plan (or re-plan) the date's routes on the active fleet, from the site's warehouse, dispatch
+    hours, cold-chain caps and travel times; routes already loading or gone are kept (`replan`)."""
     day = date.isoformat()
-    if store.scalar("SELECT 1 FROM routes WHERE delivery_date = ? AND status != 'planned'", (day,)):
-        raise FloorError("routes_in_use", f"routes for {day} are already loading: they can no longer be re-planned")
-    fleet = store.query("SELECT v.vehicle_id, c.temp_class, c.capacity_crates, c.capacity_kg FROM vehicles v"
-                        " JOIN vehicle_compartments c USING (vehicle_id) WHERE v.active ORDER BY v.vehicle_id")
+    kept = replan.in_use(store, day)
+    fleet = [c for c in store.query(
+        "SELECT v.vehicle_id, c.temp_class, c.capacity_crates, c.capacity_kg FROM vehicles v"
+        " JOIN vehicle_compartments c USING (vehicle_id) WHERE v.active ORDER BY v.vehicle_id")
+        if c["vehicle_id"] not in kept.vehicles]
     if not fleet:
-        raise FloorError("no_fleet", "no active vehicles: set up the fleet first")
-    demand = _demand(store, day)
+        raise FloorError("no_fleet", "no active vehicles left at the warehouse: set up the fleet first")
+    demand = replan.still_to_plan(_demand(store, day), kept)
     if not demand:
-        raise NotFound("no_orders", f"no orders to deliver on {day}")
+        raise NotFound("no_orders", f"nothing left to deliver on {day}")
     located = [d for d in demand if d["store"]["latitude"] is not None and d["store"]["longitude"] is not None]
     unlocated = [d["store"]["store_id"] for d in demand if d not in located]
     types: dict[str, dict[str, Any]] = {}
@@ -77,16 +81,13 @@ def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now:
                             depot_window=site.dispatch_window,
                             max_on_truck=site.max_on_truck({c for s in stops for c in s.crates}))
         warm_up()  # the solver's process server starts once (seconds on a busy node), not on the clock
-        plan = solve_delivery(instance, time_limit=time_limit_s)
+        plan = solve_delivery(instance, time_limit=time_limit_s, progress=progress)
     except RoutingError as error:
         raise FloorError("routing_failed", f"routing could not plan {day}: {error}") from None
     midnight = dt.datetime.combine(date, dt.time(), zone)
     with store.write(who.actor, now, who.device_id) as w:
-        w.conn.execute("UPDATE crates SET route_id = NULL, stop_no = NULL WHERE delivery_date = ?", (day,))
-        w.conn.execute("DELETE FROM route_stops WHERE route_id IN"
-                       " (SELECT route_id FROM routes WHERE delivery_date = ?)", (day,))
-        w.conn.execute("DELETE FROM routes WHERE delivery_date = ?", (day,))
-        for n, route in enumerate(plan.routes, 1):
+        replan.clear_planned(w, day, kept)
+        for n, route in enumerate(plan.routes, kept.last_route_no + 1):
             route_id = f"R{date:%Y%m%d}-{n:02d}"
             w.conn.execute(
                 "INSERT INTO routes (route_id, delivery_date, route_no, vehicle_id, distance_m, duration_s,"
@@ -98,14 +99,14 @@ def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now:
                 w.conn.execute("INSERT INTO route_stops (route_id, stop_no, store_id, arrival) VALUES (?, ?, ?, ?)",
                                (route_id, stop_no, str(visit.stop),
                                 arrival.strftime("%Y-%m-%dT%H:%M:%S.000Z")))
-                w.conn.execute("UPDATE crates SET route_id = ?, stop_no = ? WHERE delivery_date = ? AND store_id = ?",
-                               (route_id, stop_no, day, str(visit.stop)))
+                w.conn.execute("UPDATE crates SET route_id = ?, stop_no = ? WHERE delivery_date = ? AND store_id = ?"
+                               " AND route_id IS NULL", (route_id, stop_no, day, str(visit.stop)))
         left_out = [{"store_id": str(i.stop), "reason": i.reason} for i in [*plan.infeasible, *plan.unserved]]
         left_out += [{"store_id": s, "reason": "the store has no coordinates"} for s in unlocated]
         summary = {"delivery_date": day, "routes": len(plan.routes), "distance_m": round(plan.distance),
                    "engine": plan.engine, "left_out": left_out, "violations": plan.violations}
-        w.emit("floor.routes_planned", day, summary)
-    return summary | {"routes": list_routes(store, date)}
+        w.emit(hq.RoutesPlannedPayload.model_validate(summary), day)
+    return outcome(store, day, plan, unlocated, list_routes(store, date))
 
 
 def list_routes(store: Store, date: dt.date, driver_id: str | None = None) -> list[dict[str, Any]]:
@@ -136,5 +137,5 @@ def assign_driver(store: Store, route_id: str, driver_id: str, *, who: Principal
         raise FloorError("not_a_driver", f"{driver_id} is not an active driver")
     with store.write(who.actor, now, who.device_id) as w:
         w.conn.execute("UPDATE routes SET driver_id = ? WHERE route_id = ?", (driver_id, route_id))
-        w.emit("floor.route_assigned", route_id, {"driver_id": driver_id})
+        w.emit(hq.RouteAssignedPayload(driver_id=driver_id), route_id)
     return route_row(store, route_id)
