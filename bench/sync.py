@@ -34,7 +34,7 @@ from edge.store import Store  # noqa: E402
 from hq_sync.agent import AgentConfig, SyncAgent  # noqa: E402
 from hq_sync.client import HqClient  # noqa: E402
 from hq_sync.digest import DigestTree, choose_depth  # noqa: E402
-from hq_sync.protocol import FulfillmentRepair, OrdersLookup, gtin_check_digit  # noqa: E402
+from hq_sync.protocol import FulfillmentRepair, LinePickedPayload, OrdersLookup, gtin_check_digit  # noqa: E402
 
 EDGE, SECRET, ADMIN = "edge-bench", "bench-secret-0123456789", "bench-admin"
 DATE = dt.date(2030, 7, 2)
@@ -159,8 +159,8 @@ def bench_push(url: str, workdir: Path, events: int) -> dict[str, Any]:
     store = Store(workdir / "push" / "edge.sqlite3")
     with store.write("bench", NOW) as w:
         for i in range(events):
-            w.emit("order.line_picked", f"P{i:07d}", {"hq_order_id": f"P{i:07d}", "line_no": 1, "sku_id": "K001",
-                                                      "picked_qty": 1, "ordered_qty": 2})
+            w.emit(LinePickedPayload(hq_order_id=f"P{i:07d}", line_no=1, sku_id="K001", picked_qty=1, ordered_qty=2),
+                   f"P{i:07d}")
     client = HqClient(url, EDGE, SECRET, timeout=600)
     agent = SyncAgent(StorePort(store), client, AgentConfig(push_batch=500))
     started = time.perf_counter()

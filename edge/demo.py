@@ -161,7 +161,7 @@ def load_demo(store: Store, settings: Settings, now: dt.datetime, size: DemoSize
             w.db.table("stores").insert_all(stores)
             w.db.table("locations").insert_all(demo_locations())
             w.db.table("stock").insert_all(demo_stock(rng, skus, today))
-            w.emit("demo.loaded", settings.warehouse_id, {"stores": len(stores), "skus": len(skus)}, to_hq=False)
+            w.log("demo.loaded", settings.warehouse_id, {"stores": len(stores), "skus": len(skus)})
         _add_people(store, stores, size, now)
         put_fleet(store, demo_fleet(size.trucks), who=DEMO_ACTOR, now=now)
         credentials["hq_token"] = auth.add_machine(store, machine_id="hq", kind=Role.HQ, name="HQ", now=now)

@@ -8,7 +8,7 @@ live in the edge's intake.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -152,6 +152,16 @@ class FeedPage(_Message):
 # --- Edge -> HQ: fulfillment events from the outbox ---------------------------------------------
 
 
+#: Longest actor, subject part or id an event may carry; inputs that end up in events are held to it.
+MAX_ID = 64
+#: Longest free text (a reason, a note, a detail) an event may carry.
+MAX_TEXT = 500
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Sscc = Annotated[str, Field(pattern=r"^\d{18}$")]
+
+
 class EdgeEvent(_Message):
     """One outbox row. HQ applies it at most once per `idempotency_key`."""
 
@@ -159,8 +169,8 @@ class EdgeEvent(_Message):
     idempotency_key: str = Field(min_length=8, max_length=64)
     kind: str = Field(min_length=1, max_length=64)
     subject: str = Field(max_length=128)
-    actor: str = Field(max_length=64)
-    device_id: str | None = Field(default=None, max_length=64)
+    actor: str = Field(max_length=MAX_ID)
+    device_id: str | None = Field(default=None, max_length=MAX_ID)
     occurred_at: AwareDatetime
     payload: dict[str, Any]
 
@@ -171,66 +181,74 @@ class EventBatch(_Message):
 
 
 class EventAck(_Message):
-    """`applied` the first time; `duplicate` for a replay, which carries the first result."""
+    """HQ's answer for one event of a batch.
+
+    `applied` the first time; `duplicate` for a replay, which carries the first result; `refused`
+    when HQ will never take this event as it is (`code`, `detail` say why). A refusal concerns that
+    event alone: the rest of the batch is answered on its own merits.
+    """
 
     idempotency_key: str
-    status: Literal["applied", "duplicate"]
-    hq_event_id: int
+    status: Literal["applied", "duplicate", "refused"]
+    hq_event_id: int | None = None
+    code: str | None = None
+    detail: str | None = None
 
 
 class EventAcks(_Message):
     acks: list[EventAck]
 
 
-# Payloads of the event kinds HQ understands; other kinds are stored and acknowledged as they are.
+# --- Event payloads: one model per kind the edge sends; `Write.emit` takes the model -------------
 
 
-class LinePickedPayload(_Message):
+#: Event kind -> payload model: the whole contract of what the edge sends (schemas, HQ's checks).
+#: Filled by `EventPayload`'s subclasses as they are defined.
+EVENT_PAYLOADS: dict[str, type[EventPayload]] = {}
+
+
+class EventPayload(_Message):
+    """A payload HQ understands; `KIND` is the event kind it travels under."""
+
+    KIND: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.KIND in EVENT_PAYLOADS:
+            raise TypeError(f"event kind {cls.KIND} has two models: {EVENT_PAYLOADS[cls.KIND]}, {cls}")
+        EVENT_PAYLOADS[cls.KIND] = cls
+
+
+class LinePickedPayload(EventPayload):
     """`order.line_picked`: the cumulative quantity picked for a line (short when below ordered)."""
 
-    hq_order_id: str = Field(min_length=1, max_length=64)
+    KIND = "order.line_picked"
+    hq_order_id: Id
     line_no: int = Field(ge=1)
-    sku_id: str = Field(min_length=1, max_length=64)
+    sku_id: Id
     picked_qty: int = Field(ge=0)
     ordered_qty: int = Field(ge=0)
     short_reason: str | None = Field(default=None, max_length=200)
 
 
-class SubstitutedPayload(_Message):
-    """`order.line_substituted`: another SKU was sent in place of the ordered one."""
+class OrderConflictPayload(EventPayload):
+    """`order.conflict`: HQ changed or cancelled an order the floor already works on."""
 
-    hq_order_id: str
-    line_no: int = Field(ge=1)
-    sku_id: str
-    substitute_sku_id: str
-    quantity: int = Field(gt=0)
-
-
-class CratePackedPayload(_Message):
-    """`crate.packed`: units of an order went into a crate labelled with an SSCC-18."""
-
-    sscc: str = Field(pattern=r"^\d{18}$")
-    hq_order_id: str
-    store_id: str
-    lines: dict[int, int] = Field(description="line_no -> units in this crate")
+    KIND = "order.conflict"
+    hq_order_id: Id
+    incoming_version: int = Field(ge=1)
+    reason: Text
 
 
-class LoadedPayload(_Message):
-    """`crate.loaded`: a crate went onto a vehicle for a route."""
+class ConflictResolvedPayload(EventPayload):
+    """`conflict.resolved`: a supervisor's decision on a conflict, with the reason."""
 
-    sscc: str = Field(pattern=r"^\d{18}$")
-    vehicle_id: str
-    route_id: str
-
-
-class DeliveredPayload(_Message):
-    """`order.delivered`: handed over at the store, with proof."""
-
-    hq_order_id: str
-    store_id: str
-    crates: list[str]
-    proof: Literal["owner_pin", "photo", "signature", "qr_scan"]
-    proof_ref: str = Field(max_length=200)
+    KIND = "conflict.resolved"
+    conflict_id: int
+    kind: Id
+    decision: Literal["keep_edge", "accept_hq", "manual"]
+    note: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
 class ExposureBand(_Message):
@@ -265,7 +283,7 @@ class CrateExposure(_Message):
 
 
 class ProofCrate(_Message):
-    sscc: str = Field(pattern=r"^\d{18}$")
+    sscc: Sscc
     temp_class: TempClass
     status: str = Field(max_length=32)
     delivered_at: AwareDatetime | None = None
@@ -274,18 +292,19 @@ class ProofCrate(_Message):
 
 class ProofException(_Message):
     kind: Literal["missing", "damaged", "warm"]
-    sscc: str = Field(pattern=r"^\d{18}$")
-    detail: str = Field(max_length=500)
+    sscc: Sscc
+    detail: Text
 
 
-class DeliveryProofPayload(_Message):
+class DeliveryProofPayload(EventPayload):
     """`delivery.proof`: the store owner signed for a stop; every crate with its temperature history."""
 
-    route_id: str = Field(min_length=1, max_length=64)
+    KIND = "delivery.proof"
+    route_id: Id
     stop_no: int = Field(ge=1)
-    store_id: str = Field(min_length=1, max_length=64)
+    store_id: Id
     delivery_date: dt.date
-    confirmed_by: str = Field(min_length=1, max_length=64)
+    confirmed_by: Id
     confirmed_at: AwareDatetime
     photo_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     delivered: list[str] = Field(max_length=1000)
@@ -293,47 +312,338 @@ class DeliveryProofPayload(_Message):
     exceptions: list[ProofException] = Field(max_length=1000)
 
 
-class QcResultPayload(_Message):
+class QcResultPayload(EventPayload):
     """`qc.result`: receiving quality check of a lot (e.g. Brix of blueberries)."""
 
-    sku_id: str
-    lot: str
+    KIND = "qc.result"
+    sku_id: Id
+    lot: Id
     passed: bool
     brix: float | None = None
-    notes: str = ""
+    notes: Text = ""
 
 
-class ColdChainAlarmPayload(_Message):
-    """`coldchain.alarm`: a zone or vehicle left its temperature band (tenths of a degree C)."""
-
-    where: str
-    temp_decic: int
-    band_min_decic: int
-    band_max_decic: int
-    since: AwareDatetime
-
-
-class SyncExceptionPayload(_Message):
+class SyncExceptionPayload(EventPayload):
     """`sync.exception`: something neither HQ's nor the edge's rule settles; a supervisor decides."""
 
-    hq_order_id: str
+    KIND = "sync.exception"
+    hq_order_id: Id
     delivery_date: dt.date
-    reason: str
-    detail: str
+    reason: Id
+    detail: Text
 
 
-#: Event kind -> payload model, for the JSON schemas and for HQ's validation of known kinds.
-EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
-    "order.line_picked": LinePickedPayload,
-    "order.line_substituted": SubstitutedPayload,
-    "crate.packed": CratePackedPayload,
-    "crate.loaded": LoadedPayload,
-    "order.delivered": DeliveredPayload,
-    "delivery.proof": DeliveryProofPayload,
-    "qc.result": QcResultPayload,
-    "coldchain.alarm": ColdChainAlarmPayload,
-    "sync.exception": SyncExceptionPayload,
-}
+class SyncExceptionResolvedPayload(EventPayload):
+    """`sync.exception_resolved`: a supervisor settled a reconciliation exception."""
+
+    KIND = "sync.exception_resolved"
+    exception_id: int
+    by: Id
+
+
+class EventDiscardedPayload(EventPayload):
+    """`sync.event_discarded`: a supervisor gave up an event HQ refused; HQ learns what it will not get."""
+
+    KIND = "sync.event_discarded"
+    idempotency_key: str = Field(min_length=8, max_length=64)
+    kind: Annotated[str, Field(max_length=MAX_ID)]
+    subject: Annotated[str, Field(max_length=128)]
+    code: Id
+    by: Id
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class SuppressionAddedPayload(EventPayload):
+    """`coldchain.suppression.added`: a planned window (defrost, start-up, maintenance) without alarms."""
+
+    KIND = "coldchain.suppression.added"
+    window_id: int
+    asset_id: Id
+    reason: Literal["defrost", "startup", "maintenance"]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    note: Text = ""
+
+
+class ColdChainConfiguredPayload(EventPayload):
+    """`coldchain.configured`: the site's cold-chain file was applied."""
+
+    KIND = "coldchain.configured"
+    assets: list[Id]
+    sensors: list[Id]
+    sku_bands: list[Id]
+
+
+class Shortfall(_Message):
+    sku_id: Id
+    ordered: int
+    available: int
+
+
+class WaveBuiltPayload(EventPayload):
+    """`floor.wave_built`: the night's pick tours were planned."""
+
+    KIND = "floor.wave_built"
+    wave_id: Id
+    delivery_date: dt.date
+    tours: int = Field(ge=0)
+    lines: int = Field(ge=0)
+    cart_volume_ml: int = Field(ge=0)
+    shortfalls: list[Shortfall]
+
+
+class TourAssignedPayload(EventPayload):
+    KIND = "floor.tour_assigned"
+    picker_id: Id
+    version: int
+    reassigned: bool
+
+
+class OrdersPickingPayload(EventPayload):
+    KIND = "floor.orders_picking"
+    hq_order_ids: list[Id]
+
+
+class PickPayload(EventPayload):
+    """`floor.pick`: a picker's accepted scan at a tour stop."""
+
+    KIND = "floor.pick"
+    stop_no: int = Field(ge=1)
+    location_code: Id
+    sku_id: Id
+    lot: str | None = Field(default=None, max_length=MAX_ID)
+    arrived: bool
+    added: int = Field(ge=0)
+    picked_qty: int = Field(ge=0)
+    quantity: int = Field(ge=0)
+    scan_id: Id
+
+
+class ShortPickPayload(EventPayload):
+    """`floor.short_pick`: a picker could not fill a stop, with the reason."""
+
+    KIND = "floor.short_pick"
+    stop_no: int = Field(ge=1)
+    sku_id: Id
+    location_code: Id
+    lot: str | None = Field(default=None, max_length=MAX_ID)
+    quantity: int = Field(ge=0)
+    picked_qty: int = Field(ge=0)
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class TourDonePayload(EventPayload):
+    KIND = "floor.tour_done"
+
+
+class TourDroppedPayload(EventPayload):
+    KIND = "floor.tour_dropped"
+    station: Id
+
+
+class PutLine(_Message):
+    hq_order_id: Id
+    line_no: int = Field(ge=1)
+    added: int = Field(ge=0)
+    picked_qty: int = Field(ge=0)
+    status: Id
+
+
+class PutPayload(EventPayload):
+    """`floor.put`: units of a SKU went into a store's crate at the sort wall."""
+
+    KIND = "floor.put"
+    store_id: Id
+    sku_id: Id
+    quantity: int = Field(gt=0)
+    order_lines: list[PutLine]
+    scan_id: Id
+
+
+class CrateOpenedPayload(EventPayload):
+    KIND = "floor.crate_opened"
+    store_id: Id
+    temp_class: TempClass
+    crate_no: int = Field(ge=1)
+    delivery_date: dt.date
+
+
+class CrateClosedPayload(EventPayload):
+    KIND = "floor.crate_closed"
+    store_id: Id
+    units: int = Field(ge=0)
+
+
+class LabelPrintedPayload(EventPayload):
+    KIND = "floor.label_printed"
+    print_id: int | None
+    reprint: bool
+    reason: str | None = Field(default=None, max_length=MAX_TEXT)
+    outcome: Text
+    store_id: Id
+
+
+class OrdersPackedPayload(EventPayload):
+    KIND = "floor.orders_packed"
+    delivery_date: dt.date
+    hq_order_ids: list[Id]
+
+
+class CrateStagedPayload(EventPayload):
+    KIND = "floor.crate_staged"
+    asset_id: Id
+
+
+class LeftOut(_Message):
+    store_id: Id
+    reason: Text
+
+
+class RoutesPlannedPayload(EventPayload):
+    """`floor.routes_planned`: the day's delivery routes, and the stores left out with why."""
+
+    KIND = "floor.routes_planned"
+    delivery_date: dt.date
+    routes: int = Field(ge=0)
+    distance_m: int = Field(ge=0)
+    engine: Id
+    left_out: list[LeftOut]
+    violations: list[Text]
+
+
+class RouteAssignedPayload(EventPayload):
+    KIND = "floor.route_assigned"
+    driver_id: Id
+
+
+class CrateLoadedPayload(EventPayload):
+    KIND = "floor.crate_loaded"
+    route_id: Id
+    stop_no: int | None = Field(default=None, ge=1)
+    store_id: Id
+
+
+class OverridePayload(EventPayload):
+    """`floor.override`: a supervisor let a truck leave without the crates listed."""
+
+    KIND = "floor.override"
+    override_id: int
+    kind: Literal["depart_with_missing"]
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    missing: list[Sscc]
+
+
+class DepartedPayload(EventPayload):
+    KIND = "floor.departed"
+    vehicle_id: Id
+    driver_id: str | None = Field(default=None, max_length=MAX_ID)
+    missing: list[Sscc]
+    override_id: int | None = None
+
+
+class FloorExceptionPayload(EventPayload):
+    """`floor.exception`: a crate missing, damaged, warm or on the wrong truck."""
+
+    KIND = "floor.exception"
+    kind: Id
+    detail: Text | None = None
+    route_id: str | None = Field(default=None, max_length=MAX_ID)
+    crate_route_id: str | None = Field(default=None, max_length=MAX_ID)
+
+
+class FloorExceptionResolvedPayload(EventPayload):
+    KIND = "floor.exception_resolved"
+    exception_id: int
+    kind: Id
+    note: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class CrateDeliveredPayload(EventPayload):
+    KIND = "floor.crate_delivered"
+    route_id: Id
+    stop_no: int = Field(ge=1)
+    store_id: Id
+    condition: Literal["ok", "damaged", "warm"]
+
+
+class PoLineOut(_Message):
+    sku_id: Id
+    quantity: int = Field(ge=0)
+    case_pack: int = Field(ge=1)
+
+
+class PoLineChange(_Message):
+    sku_id: Id
+    before: int = Field(ge=0)
+    after: int = Field(ge=0)
+
+
+class PurchaseOrderPayload(EventPayload):
+    """`purchase.order`: a version of a purchase order for a supplier's system (via HQ); `changes`
+    says what this version changed against the one before (empty for version 1)."""
+
+    KIND = "purchase.order"
+    po_id: Id
+    supplier_id: Id
+    delivery_date: dt.date
+    version: int = Field(ge=1)
+    state: Literal["sent", "cancelled"]
+    lines: list[PoLineOut] = Field(max_length=10_000)
+    changes: list[PoLineChange] = Field(default_factory=list, max_length=10_000)
+
+
+class PurchaseOrderConflictPayload(EventPayload):
+    """`purchase.order_conflict`: orders changed after the dock started receiving the PO."""
+
+    KIND = "purchase.order_conflict"
+    po_id: Id
+    conflict_id: int
+    changes: list[PoLineChange] = Field(max_length=10_000)
+
+
+class LineAllocatedPayload(EventPayload):
+    """`order.line_allocated`: the share of a short supply a line gets, so HQ can refund the rest;
+    sent again when late supply tops it up (allocated == ordered: nothing to refund)."""
+
+    KIND = "order.line_allocated"
+    hq_order_id: Id
+    line_no: int = Field(ge=1)
+    sku_id: Id
+    ordered_qty: int = Field(ge=1)
+    allocated_qty: int = Field(ge=0)
+    reason: Text
+
+
+class ReceivedLot(_Message):
+    sku_id: Id
+    lot: Id
+    expiry: dt.date
+    units: int = Field(ge=0)
+    decision: Literal["accepted", "accepted_with_remark", "rejected"]
+    remark: Text = ""
+    damaged_units: int = Field(default=0, ge=0)
+
+
+class ReceiptDiscrepancy(_Message):
+    """A SKU where what was received and accepted differs from what the supplier should bring."""
+
+    sku_id: Id
+    expected_units: int = Field(ge=0)
+    accepted_units: int = Field(ge=0)
+    kind: Literal["short", "over", "rejected", "damaged"]
+
+
+class ReceiptClosedPayload(EventPayload):
+    """`receiving.receipt_closed`: what the dock received against a PO, lot by lot, and where it
+    differs from the PO (the supplier's confirmation, else the PO), for the supplier's account."""
+
+    KIND = "receiving.receipt_closed"
+    receipt_id: int = Field(ge=1)
+    po_id: Id
+    asn_id: Id | None = None
+    final: bool
+    lots: list[ReceivedLot] = Field(max_length=10_000)
+    discrepancies: list[ReceiptDiscrepancy] = Field(max_length=10_000)
 
 
 # --- Reconciliation -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from edge.store import Store
+from hq_sync import protocol as hq
 
 
 class Resolution(BaseModel):
@@ -33,7 +34,6 @@ def resolve(store: Store, conflict_id: int, resolution: Resolution, *, actor: st
             "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE conflict_id = ?",
             (w.now_text, actor, f"{resolution.decision}: {resolution.note}", conflict_id),
         )
-        w.emit("conflict.resolved", row["hq_order_id"] or str(conflict_id),
-               {"conflict_id": conflict_id, "kind": row["kind"], "decision": resolution.decision,
-                "note": resolution.note})
+        w.emit(hq.ConflictResolvedPayload(conflict_id=conflict_id, kind=row["kind"], decision=resolution.decision,
+                                          note=resolution.note), row["hq_order_id"] or str(conflict_id))
         return dict(w.conn.execute("SELECT * FROM conflicts WHERE conflict_id = ?", (conflict_id,)).fetchone())

@@ -31,6 +31,7 @@ from hq_sync.protocol import (
     StoreChange,
     StoreRecord,
     SyncExceptionPayload,
+    SyncExceptionResolvedPayload,
 )
 
 ACTOR = "hq-sync"
@@ -229,9 +230,8 @@ def _record_exception(
         (hq_order_id, delivery_date.isoformat(), reason, detail, hq_version or 0, edge_version, w.now_text),
     )
     if cursor.rowcount:
-        payload = SyncExceptionPayload(hq_order_id=hq_order_id, delivery_date=delivery_date,
-                                       reason=reason, detail=detail)
-        w.emit("sync.exception", hq_order_id, payload.model_dump(mode="json"))
+        w.emit(SyncExceptionPayload(hq_order_id=hq_order_id, delivery_date=delivery_date, reason=reason,
+                                    detail=detail), hq_order_id)
 
 
 def _upsert_store(w: Write, record: StoreRecord) -> None:
@@ -295,5 +295,5 @@ def resolve_exception(store: Store, exception_id: int, *, actor: str, now: dt.da
             (w.now_text, actor, exception_id),
         ).rowcount
         if changed:
-            w.emit("sync.exception_resolved", str(exception_id), {"exception_id": exception_id, "by": actor})
+            w.emit(SyncExceptionResolvedPayload(exception_id=exception_id, by=actor), str(exception_id))
     return bool(changed)

@@ -22,6 +22,7 @@ from edge.domain.intake import (
 )
 from edge.domain.problems import InputRejected, Problem, problems_from_validation
 from edge.store import Store, Write
+from hq_sync import protocol as hq
 from hq_sync.protocol import Order, OrderBatch
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -167,7 +168,7 @@ def apply_orders_in(w: Write, orders: Sequence[Order], *, source: str) -> Intake
     )
     result.inserted, result.replaced = len(inserts), len(replaces)
     if applied:
-        w.emit("orders.applied", source, {"orders": applied}, to_hq=False)
+        w.log("orders.applied", source, {"orders": applied})
     return result
 
 
@@ -209,6 +210,6 @@ def _record_conflict(w: Write, order: Order, reason: str) -> int:
     )
     if cursor.rowcount == 0:
         return 0
-    w.emit("order.conflict", order.hq_order_id,
-           {"hq_order_id": order.hq_order_id, "incoming_version": order.version, "reason": reason})
+    w.emit(hq.OrderConflictPayload(hq_order_id=order.hq_order_id, incoming_version=order.version, reason=reason),
+           order.hq_order_id)
     return 1

@@ -16,6 +16,7 @@ from edge.domain.brix import BRIX_RANGE, TEMPERATURE_RANGE, BrixSpec, decide, st
 from edge.domain.problems import InputRejected, Problem
 from edge.store import Store
 from edge.store.db import utc_text
+from hq_sync import protocol as hq
 
 DEFAULT_MIN_READINGS = 3
 
@@ -106,8 +107,8 @@ def record_meter_reading(store: Store, *, device_id: str, brix: float, temperatu
                              (device_id,)).fetchone()
         qc_id = None if row is None else int(row[0])
         reading_id = _insert_reading(w.conn, device_id, at, w.now_text, brix, temperature_c, sample_id, "meter", qc_id)
-        w.emit("brix.reading", device_id, {"reading_id": reading_id, "brix": brix, "temperature_c": temperature_c,
-                                          "qc_id": qc_id}, to_hq=False, occurred_at=at)
+        w.log("brix.reading", device_id, {"reading_id": reading_id, "brix": brix, "temperature_c": temperature_c,
+                                         "qc_id": qc_id}, occurred_at=at)
     return StoredReading(reading_id, device_id, utc_text(at), brix, temperature_c, sample_id, "meter", qc_id)
 
 
@@ -149,8 +150,8 @@ def open_check(store: Store, *, sku_id: str, lot: str, device_id: str | None, ac
             " VALUES (?, ?, ?, ?, ?, ?)",
             (sku_id, lot.strip(), device_id, min_readings, w.now_text, actor))
         qc_id = int(cursor.lastrowid or 0)
-        w.emit("qc.opened", f"{sku_id}/{lot.strip()}", {"qc_id": qc_id, "device_id": device_id,
-                                                         "min_readings": min_readings}, to_hq=False)
+        w.log("qc.opened", f"{sku_id}/{lot.strip()}", {"qc_id": qc_id, "device_id": device_id,
+                                                        "min_readings": min_readings})
     return qc_id
 
 
@@ -171,8 +172,8 @@ def add_manual_reading(store: Store, qc_id: int, *, brix: float, temperature_c: 
     device = acting_device or "manual"
     with store.write(actor, now, acting_device) as w:
         reading_id = _insert_reading(w.conn, device, now, w.now_text, brix, temperature_c, None, "manual", qc_id)
-        w.emit("brix.reading", device, {"reading_id": reading_id, "brix": brix, "temperature_c": temperature_c,
-                                       "qc_id": qc_id, "source": "manual"}, to_hq=False)
+        w.log("brix.reading", device, {"reading_id": reading_id, "brix": brix, "temperature_c": temperature_c,
+                                      "qc_id": qc_id, "source": "manual"})
     return StoredReading(reading_id, device, utc_text(now), brix, temperature_c, None, "manual", qc_id)
 
 
@@ -197,9 +198,10 @@ def close_check(store: Store, qc_id: int, *, actor: str, now: dt.datetime,
         if changed != 1:
             raise InputRejected([Problem("qc_id", f"check {qc_id} was closed meanwhile")], "QC close")
         spec_text = "-".join("" if v is None else f"{v:g}" for v in (spec.brix_min, spec.brix_max))
-        w.emit("qc.result", f"{row['sku_id']}/{row['lot']}", {
-            "sku_id": row["sku_id"], "lot": row["lot"], "passed": passed, "brix": round(result.mean, 3),
-            "notes": f"n={result.n} mean={result.mean:.2f} sd={result.sd:.2f} spec={spec_text} verdict={found}"})
+        w.emit(hq.QcResultPayload(
+            sku_id=row["sku_id"], lot=row["lot"], passed=passed, brix=round(result.mean, 3),
+            notes=f"n={result.n} mean={result.mean:.2f} sd={result.sd:.2f} spec={spec_text} verdict={found}"),
+            f"{row['sku_id']}/{row['lot']}")
     found_result = qc_result_for_lot(store, row["sku_id"], row["lot"])
     assert found_result is not None
     return found_result

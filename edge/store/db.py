@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 import sqlite3
 import threading
 import uuid
@@ -19,8 +21,22 @@ from typing import Any
 import sqlite_utils
 
 from edge.store.migrate import migrate
+from hq_sync.protocol import EdgeEvent, EventPayload
 
 BUSY_TIMEOUT_MS = 10_000
+#: Below this much free disk a write is refused up front, cleanly, before SQLite fails half-way.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+log = logging.getLogger(__name__)
+
+
+class DiskLow(RuntimeError):
+    """The node's disk is nearly full: nothing new is accepted until space is freed (retention, an operator)."""
+
+    def __init__(self, free: int, needed: int, where: Path):
+        self.free, self.needed = free, needed
+        super().__init__(f"only {free // 1_048_576} MiB free under {where}; writes need {needed // 1_048_576} MiB"
+                         " free: prune or free space")
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -49,46 +65,44 @@ class Write:
         self.now = now
         self.now_text = utc_text(now)
 
-    def emit(
-        self,
-        kind: str,
-        subject: str,
-        payload: dict[str, Any],
-        *,
-        to_hq: bool = True,
-        occurred_at: dt.datetime | None = None,
-    ) -> int:
-        """Append an event to the log and, for HQ, to the outbox with a fresh idempotency key."""
+    def emit(self, payload: EventPayload, subject: str, *, occurred_at: dt.datetime | None = None) -> int:
+        """Log an event and queue it for HQ with a fresh idempotency key.
+
+        The whole message is checked against the protocol first (lengths of actor, subject and
+        payload fields included), so an event HQ would refuse cannot be committed: the caller's
+        transaction fails instead, with the field that is wrong.
+        """
+        occurred = occurred_at or self.now
+        key = str(uuid.uuid4())
+        message = EdgeEvent(
+            seq=1, idempotency_key=key, kind=payload.KIND, subject=subject, actor=self.actor,
+            device_id=self.device_id, occurred_at=occurred, payload=payload.model_dump(mode="json"),
+        ).model_dump(mode="json", exclude={"seq", "idempotency_key"})
+        message["occurred_at"] = utc_text(occurred)
+        event_id = self.log(payload.KIND, subject, message["payload"], occurred_at=occurred)
+        self.conn.execute(
+            "INSERT INTO outbox (event_id, idempotency_key, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            (event_id, key, payload.KIND, _json(message), self.now_text),
+        )
+        return event_id
+
+    def log(self, kind: str, subject: str, payload: dict[str, Any], *, occurred_at: dt.datetime | None = None) -> int:
+        """Append an event to the node's own log only (sign-ins, readings, photos: not for HQ)."""
         occurred = utc_text(occurred_at) if occurred_at else self.now_text
-        body = _json(payload)
         cursor = self.conn.execute(
             "INSERT INTO events (kind, subject, actor, device_id, occurred_at, recorded_at, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, subject, self.actor, self.device_id, occurred, self.now_text, body),
+            (kind, subject, self.actor, self.device_id, occurred, self.now_text, _json(payload)),
         )
-        event_id = int(cursor.lastrowid or 0)
-        if to_hq:
-            message = {
-                "kind": kind,
-                "subject": subject,
-                "actor": self.actor,
-                "device_id": self.device_id,
-                "occurred_at": occurred,
-                "payload": payload,
-            }
-            self.conn.execute(
-                "INSERT INTO outbox (event_id, idempotency_key, kind, payload, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (event_id, str(uuid.uuid4()), kind, _json(message), self.now_text),
-            )
-        return event_id
+        return int(cursor.lastrowid or 0)
 
 
 class Store:
     """The node's database file: WAL, foreign keys on, migrated on open."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, min_free_bytes: int = MIN_FREE_BYTES):
         self.path = Path(path)
+        self.min_free_bytes = min_free_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         # Writers of this process queue here rather than in SQLite's busy handler, which sleeps
@@ -126,13 +140,28 @@ class Store:
         """One transaction: commit when the block ends, roll back everything if it raises."""
         conn = self.conn
         with self._write_lock:
+            self._check_disk()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Write(conn, actor, device_id, now)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # A COMMIT that failed (disk full, busy) leaves the transaction open, holding the
+                # write lock for every other writer: roll it back here, whatever failed.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+
+    def free_bytes(self) -> int:
+        """Free space on the database's file system, for this node's unprivileged writer."""
+        stat = os.statvfs(self.path.parent)
+        return stat.f_bavail * stat.f_frsize
+
+    def _check_disk(self) -> None:
+        free = self.free_bytes()
+        if free < self.min_free_bytes:
+            log.critical("disk low: %d bytes free under %s, writes refused", free, self.path.parent)
+            raise DiskLow(free, self.min_free_bytes, self.path.parent)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

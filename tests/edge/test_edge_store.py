@@ -9,6 +9,7 @@ import pytest
 
 from edge.store import Store
 from edge.store.migrate import Migration, bundled_migrations, migrate
+from hq_sync.protocol import TourDonePayload
 
 NOW = dt.datetime(2026, 7, 1, 2, 0, tzinfo=dt.UTC)
 
@@ -43,9 +44,9 @@ def test_foreign_keys_are_enforced(edge_store: Store) -> None:
 def test_a_change_and_its_outbox_event_commit_together(edge_store: Store) -> None:
     with edge_store.write("person:SUP01", NOW, device_id="pda-7") as w:
         w.conn.execute("INSERT INTO suppliers (supplier_id, name) VALUES ('S1', 'orchard')")
-        w.emit("supplier.added", "S1", {"name": "orchard"})
+        w.emit(TourDonePayload(), "T1")
     event = edge_store.query("SELECT * FROM events")[0]
-    assert (event["actor"], event["device_id"], event["kind"]) == ("person:SUP01", "pda-7", "supplier.added")
+    assert (event["actor"], event["device_id"], event["kind"]) == ("person:SUP01", "pda-7", "floor.tour_done")
     outbox = edge_store.query("SELECT * FROM outbox")
     assert len(outbox) == 1 and outbox[0]["event_id"] == event["event_id"]
     assert len(outbox[0]["idempotency_key"]) == 36
@@ -54,7 +55,7 @@ def test_a_change_and_its_outbox_event_commit_together(edge_store: Store) -> Non
 def test_a_failed_write_leaves_neither_change_nor_event(edge_store: Store) -> None:
     with pytest.raises(RuntimeError), edge_store.write("test", NOW) as w:
         w.conn.execute("INSERT INTO suppliers (supplier_id, name) VALUES ('S1', 'orchard')")
-        w.emit("supplier.added", "S1", {})
+        w.emit(TourDonePayload(), "T1")
         raise RuntimeError("crash in the middle")
     assert edge_store.scalar("SELECT COUNT(*) FROM suppliers") == 0
     assert edge_store.scalar("SELECT COUNT(*) FROM events") == 0
@@ -63,7 +64,7 @@ def test_a_failed_write_leaves_neither_change_nor_event(edge_store: Store) -> No
 
 def test_events_are_append_only(edge_store: Store) -> None:
     with edge_store.write("test", NOW) as w:
-        w.emit("x", "y", {}, to_hq=False)
+        w.log("x", "y", {})
     for statement in ("UPDATE events SET kind = 'z'", "DELETE FROM events"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             edge_store.conn.execute(statement)

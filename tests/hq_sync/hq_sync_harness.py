@@ -247,7 +247,7 @@ class Edge:
                            (hq_order_id,))
             payload = LinePickedPayload(hq_order_id=hq_order_id, line_no=line_no, sku_id=sku, picked_qty=qty,
                                         ordered_qty=ordered, short_reason="out of stock" if qty < ordered else None)
-            w.emit("order.line_picked", hq_order_id, payload.model_dump())
+            w.emit(payload, hq_order_id)
 
     def orders(self) -> dict[str, tuple[int, str]]:
         return {r[0]: (r[1], r[2]) for r in self.store.conn.execute("SELECT hq_order_id, version, status FROM orders")}

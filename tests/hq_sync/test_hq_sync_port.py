@@ -20,6 +20,7 @@ from hq_sync.protocol import (
     SkuRecord,
     StoreChange,
     StoreRecord,
+    TourDonePayload,
 )
 from tests.hq_sync.hq_sync_harness import DELIVERY, skus, stores
 
@@ -131,7 +132,7 @@ def test_status_reports_queue_and_lag(port: StorePort) -> None:
     port.apply_feed_page(page(3, [OrderChange(seq=4, order=order("O1", 1))]), NOW)
     pick(port, "O1", 1)
     with port.store.write("P01", NOW) as w:
-        w.emit("order.line_picked", "O1", {"x": 1})
+        w.emit(TourDonePayload(), "T1")
     port.record_sync_state({"hq_head_seq": "10", "last_pull_at": NOW.isoformat()}, NOW)
     status = sync_status(port.store, NOW + dt.timedelta(seconds=90))
     assert (status["feed_cursor"], status["lag_changes"], status["queue_depth"]) == (4, 6, 1)

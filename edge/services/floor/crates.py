@@ -20,6 +20,7 @@ from edge.services.floor.errors import FloorError, NotFound
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write, utc_text
+from hq_sync import protocol as hq
 
 COMPANY_PREFIX = "6901234"  # the chain's GS1 company prefix (demo)
 EXTENSION_DIGIT = 0  # crates (reusable totes) use extension digit 0
@@ -61,8 +62,8 @@ def open_crate(w: Write, date: str, store_id: str, temp_class: str) -> dict[str,
         "INSERT INTO crates (sscc, delivery_date, store_id, temp_class, crate_no, opened_at, route_id, stop_no)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (sscc, date, store_id, temp_class, number, w.now_text, stop[0] if stop else None, stop[1] if stop else None))
-    w.emit("floor.crate_opened", sscc, {"store_id": store_id, "temp_class": temp_class, "crate_no": number,
-                                        "delivery_date": date})
+    w.emit(hq.CrateOpenedPayload.model_validate(
+        {"store_id": store_id, "temp_class": temp_class, "crate_no": number, "delivery_date": date}), sscc)
     return dict(w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (sscc,)).fetchone())
 
 
@@ -138,8 +139,8 @@ def _print(store: Store, sscc: str, printer: LabelOutput | None, *, who: Princip
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (sscc, int(reprint), reason, printer.name if printer else "-", outcome, sent, w.now_text, who.actor),
         ).lastrowid
-        w.emit("floor.label_printed", sscc, {"print_id": print_id, "reprint": reprint, "reason": reason,
-                                             "outcome": outcome, "store_id": crate["store_id"]})
+        w.emit(hq.LabelPrintedPayload(print_id=print_id, reprint=reprint, reason=reason, outcome=outcome[:500],
+                                      store_id=crate["store_id"]), sscc)
     return {"crate": crate, "label": {"lines": list(label.lines), "sscc": label.sscc, "qr": label.qr},
             "print": {"print_id": print_id, "outcome": outcome, "bytes": sent, "reprint": reprint}}
 
@@ -155,7 +156,7 @@ def _mark_packed(w: Write, sscc: str) -> None:
     if ids:
         w.conn.executemany("UPDATE orders SET status = 'packed', updated_at = ? WHERE hq_order_id = ?",
                            [(w.now_text, i) for i in ids])
-        w.emit("floor.orders_packed", store_id, {"delivery_date": day, "hq_order_ids": ids})
+        w.emit(hq.OrdersPackedPayload(delivery_date=day, hq_order_ids=ids), store_id)
 
 
 def close_crate(store: Store, sscc: str, printer: LabelOutput | None, *, who: Principal,
@@ -171,7 +172,7 @@ def close_crate(store: Store, sscc: str, printer: LabelOutput | None, *, who: Pr
             raise FloorError("crate_empty", f"crate {sscc} is empty")
         w.conn.execute("UPDATE crates SET status = 'closed', closed_at = ? WHERE sscc = ?", (w.now_text, sscc))
         crate_scan(w, sscc, "packed")
-        w.emit("floor.crate_closed", sscc, {"store_id": row["store_id"], "units": row["units"]})
+        w.emit(hq.CrateClosedPayload(store_id=row["store_id"], units=row["units"]), sscc)
         _mark_packed(w, sscc)
     return _print(store, sscc, printer, who=who, now=now, reprint=False, reason=None)
 
@@ -201,7 +202,7 @@ def stage_scan(store: Store, scan: StageScan, *, who: Principal, now: dt.datetim
             answer = scanlog.outcome(scan, "crate_not_closed", {}, sscc=code.sscc)
         else:
             crate_scan(w, str(code.sscc), "staged", at=scanlog.scanned_time(scan, now), asset_id=scan.asset_id)
-            w.emit("floor.crate_staged", str(code.sscc), {"asset_id": scan.asset_id},
+            w.emit(hq.CrateStagedPayload(asset_id=scan.asset_id), str(code.sscc),
                    occurred_at=scanlog.scanned_time(scan, now))
             answer = scanlog.outcome(scan, "ok", {}, sscc=code.sscc, asset_id=scan.asset_id)
         return scanlog.record(w, "stage", scan.asset_id, scan, answer)

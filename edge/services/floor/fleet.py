@@ -69,5 +69,5 @@ def put_fleet(store: Store, fleet: Fleet, *, who: Principal, now: dt.datetime) -
                 w.conn.execute("INSERT INTO vehicle_compartments VALUES (?, ?, ?, ?, ?)",
                                (f"{v.vehicle_id}-{c.temp_class}", v.vehicle_id, c.temp_class, c.capacity_crates,
                                 c.capacity_kg))
-        w.emit("floor.fleet_updated", "fleet", fleet.model_dump(), to_hq=False)
+        w.log("floor.fleet_updated", "fleet", fleet.model_dump())
     return get_fleet(store)

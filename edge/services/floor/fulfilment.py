@@ -17,7 +17,7 @@ def emit_line_picked(w: Write, hq_order_id: str, line_no: int, sku_id: str, pick
                      reason: str | None = None) -> None:
     payload = LinePickedPayload(hq_order_id=hq_order_id, line_no=line_no, sku_id=sku_id, picked_qty=picked_qty,
                                 ordered_qty=ordered_qty, short_reason=reason)
-    w.emit("order.line_picked", hq_order_id, payload.model_dump())
+    w.emit(payload, hq_order_id)
 
 
 def _reason(w: Write, day: str, sku_id: str, cache: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ from edge.services.floor.errors import FloorError, Forbidden, NotFound
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write, parse_utc
+from hq_sync import protocol as hq
 
 MAX_PHOTO = 5 * 1024 * 1024
 _IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
@@ -82,7 +83,7 @@ def stop_view(store: Store, route_id: str, stop_no: int, *, now: dt.datetime) ->
 def _exception(w: Write, day: str, kind: str, sscc: str, detail: str) -> None:
     w.conn.execute("INSERT INTO floor_exceptions (delivery_date, kind, subject, detail, actor, created_at)"
                    " VALUES (?, ?, ?, ?, ?, ?)", (day, kind, sscc, detail, w.actor, w.now_text))
-    w.emit("floor.exception", sscc, {"kind": kind, "detail": detail})
+    w.emit(hq.FloorExceptionPayload(kind=kind, detail=detail), sscc)
 
 
 def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *, driver: Principal,
@@ -112,9 +113,8 @@ def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *
                 w.conn.execute("UPDATE crates SET status = ?, delivered_at = ? WHERE sscc = ?",
                                (status, w.now_text, crate["sscc"]))
                 crate_scan(w, crate["sscc"], "delivered", at=at, route_id=route_id)
-                w.emit("floor.crate_delivered", crate["sscc"],
-                       {"route_id": route_id, "stop_no": stop_no, "store_id": crate["store_id"],
-                        "condition": scan.condition}, occurred_at=at)
+                w.emit(hq.CrateDeliveredPayload(route_id=route_id, stop_no=stop_no, store_id=crate["store_id"],
+                                                condition=scan.condition), crate["sscc"], occurred_at=at)
                 if scan.condition != "ok":
                     _exception(w, stop["delivery_date"], scan.condition, crate["sscc"],
                                scan.note or f"{scan.condition} at handoff to {crate['store_id']}")
@@ -142,7 +142,7 @@ def save_photo(store: Store, data_dir: Path, route_id: str, stop_no: int, body: 
     with store.write(driver.actor, now, driver.device_id) as w:
         w.conn.execute("UPDATE route_stops SET photo_path = ? WHERE route_id = ? AND stop_no = ?",
                        (str(path.relative_to(data_dir)), route_id, stop_no))
-        w.emit("floor.handoff_photo", f"{route_id}/{stop_no}", {"sha256": digest, "bytes": len(body)}, to_hq=False)
+        w.log("floor.handoff_photo", f"{route_id}/{stop_no}", {"sha256": digest, "bytes": len(body)})
     return {"photo_id": digest, "bytes": len(body)}
 
 
@@ -189,7 +189,7 @@ def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Con
                               (route_id,)).fetchone():
             w.conn.execute("UPDATE routes SET status = 'done' WHERE route_id = ?", (route_id,))
         proof = _proof_of(store, data_dir, route_id, stop_no)
-        w.emit("delivery.proof", f"{route_id}/{stop_no}", proof)
+        w.emit(hq.DeliveryProofPayload.model_validate(proof), f"{route_id}/{stop_no}")
     return proof
 
 

@@ -18,6 +18,7 @@ from edge.services.floor.routes import route_row
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write
+from hq_sync import protocol as hq
 
 
 def _missing(w: Write | Store, route_id: str) -> list[str]:
@@ -76,8 +77,8 @@ def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, n
                 " VALUES (?, 'wrong_truck', ?, ?, ?, ?)",
                 (route["delivery_date"], crate["sscc"],
                  f"crate for {crate['route_id'] or 'no route'} scanned onto {route_id}", w.actor, w.now_text))
-            w.emit("floor.exception", crate["sscc"], {"kind": "wrong_truck", "route_id": route_id,
-                                                      "crate_route_id": crate["route_id"]}, occurred_at=at)
+            w.emit(hq.FloorExceptionPayload(kind="wrong_truck", route_id=route_id, crate_route_id=crate["route_id"]),
+                   crate["sscc"], occurred_at=at)
         elif crate["status"] == "open":
             answer = scanlog.outcome(scan, "crate_not_closed", {}, sscc=crate["sscc"])
         else:
@@ -87,8 +88,8 @@ def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, n
                 w.conn.execute("UPDATE routes SET status = 'loading' WHERE route_id = ? AND status = 'planned'",
                                (route_id,))
                 crate_scan(w, crate["sscc"], "loaded", at=at, route_id=route_id)
-                w.emit("floor.crate_loaded", crate["sscc"], {"route_id": route_id, "stop_no": crate["stop_no"],
-                                                             "store_id": crate["store_id"]}, occurred_at=at)
+                w.emit(hq.CrateLoadedPayload(route_id=route_id, stop_no=crate["stop_no"], store_id=crate["store_id"]),
+                       crate["sscc"], occurred_at=at)
             answer = scanlog.outcome(scan, "ok", {}, sscc=crate["sscc"], stop_no=crate["stop_no"],
                                      store_id=crate["store_id"], loaded=True, remaining=len(_missing(w, route_id)))
         return scanlog.record(w, "load", route_id, scan, answer)
@@ -104,8 +105,8 @@ def add_override(store: Store, route_id: str, reason: str, *, supervisor: Princi
             "INSERT INTO overrides (kind, subject, reason, detail, supervisor, created_at)"
             " VALUES ('depart_with_missing', ?, ?, ?, ?, ?)",
             (route_id, reason, json.dumps({"missing": missing}), supervisor.actor, w.now_text)).lastrowid
-        w.emit("floor.override", route_id, {"override_id": override_id, "kind": "depart_with_missing",
-                                            "reason": reason, "missing": missing})
+        w.emit(hq.OverridePayload(override_id=int(override_id or 0), kind="depart_with_missing", reason=reason,
+                                  missing=missing), route_id)
     return {"override_id": override_id, "route_id": route_id, "reason": reason, "missing": missing}
 
 
@@ -143,6 +144,6 @@ def depart(store: Store, route_id: str, *, who: Principal, now: dt.datetime) -> 
             " ('picking', 'picked', 'packed') AND store_id IN (SELECT store_id FROM route_stops WHERE route_id = ?)",
             (w.now_text, route["delivery_date"], route_id))
         finalise_short_lines(w, route["delivery_date"], route_id)
-        w.emit("floor.departed", route_id, {"vehicle_id": route["vehicle_id"], "driver_id": route["driver_id"],
-                                            "missing": missing, "override_id": override})
+        w.emit(hq.DepartedPayload(vehicle_id=route["vehicle_id"], driver_id=route["driver_id"], missing=missing,
+                                  override_id=override), route_id)
     return route_row(store, route_id)

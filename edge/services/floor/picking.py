@@ -15,6 +15,7 @@ from edge.services.floor.errors import NotFound
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write
+from hq_sync import protocol as hq
 
 
 class PickScan(ScanIn):
@@ -43,7 +44,7 @@ def _start(w: Write, tour: Any) -> None:
     w.conn.executemany("UPDATE orders SET status = 'picking', updated_at = ? WHERE hq_order_id = ?",
                        [(w.now_text, i) for i in ids])
     if ids:
-        w.emit("floor.orders_picking", tour["tour_id"], {"hq_order_ids": ids})
+        w.emit(hq.OrdersPickingPayload(hq_order_ids=ids), tour["tour_id"])
 
 
 def _finish_if_done(w: Write, tour_id: str) -> bool:
@@ -52,7 +53,7 @@ def _finish_if_done(w: Write, tour_id: str) -> bool:
     if left == 0:
         w.conn.execute("UPDATE tours SET status = 'done', finished_at = ? WHERE tour_id = ? AND status != 'dropped'",
                        (w.now_text, tour_id))
-        w.emit("floor.tour_done", tour_id, {})
+        w.emit(hq.TourDonePayload(), tour_id)
     return left == 0
 
 
@@ -70,7 +71,7 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
             return "unknown_code", {"reason": "scan the sort station's code"}, {}
         w.conn.execute("UPDATE tours SET status = 'dropped', dropped_at = ?, drop_station = ? WHERE tour_id = ?",
                        (w.now_text, station.text, tour_id))
-        w.emit("floor.tour_dropped", tour_id, {"station": station.text}, occurred_at=scanned_at)
+        w.emit(hq.TourDroppedPayload(station=station.text), tour_id, occurred_at=scanned_at)
         return "ok", {}, {"tour_done": True, "dropped": True}
     if tour["status"] in ("done", "dropped") or current is None:
         return "tour_finished", {}, {}
@@ -91,7 +92,7 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
             (tour["delivery_date"], f"{tour_id}/{current.stop_no}",
              f"{current.sku_id} {current.picked_qty}/{current.quantity} at {current.location_code}: {scan.reason}",
              w.actor, w.now_text))
-        w.emit("floor.short_pick", tour_id, detail, occurred_at=scanned_at)
+        w.emit(hq.ShortPickPayload.model_validate(detail), tour_id, occurred_at=scanned_at)
         done = _finish_if_done(w, tour_id)
         return "ok", {}, {"stop_no": current.stop_no, "stop_done": True, "tour_done": done}
     before = [s for s, status in stops if s.stop_no < current.stop_no]
@@ -104,10 +105,9 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
     w.conn.execute(
         "UPDATE tour_lines SET at_location = 1, picked_qty = ?, status = ? WHERE tour_id = ? AND stop_no = ?",
         (picked, "done" if stop_done else "open", tour_id, current.stop_no))
-    w.emit("floor.pick", tour_id,
-           {"stop_no": current.stop_no, "location_code": current.location_code, "sku_id": current.sku_id,
-            "lot": current.lot, "arrived": decision.arrived, "added": decision.added, "picked_qty": picked,
-            "quantity": current.quantity, "scan_id": scan.scan_id}, occurred_at=scanned_at)
+    w.emit(hq.PickPayload(stop_no=current.stop_no, location_code=current.location_code, sku_id=current.sku_id,
+                          lot=current.lot, arrived=decision.arrived, added=decision.added, picked_qty=picked,
+                          quantity=current.quantity, scan_id=scan.scan_id), tour_id, occurred_at=scanned_at)
     done = _finish_if_done(w, tour_id) if stop_done else False
     return "ok", decision.params, {"stop_no": current.stop_no, "picked_qty": picked, "quantity": current.quantity,
                                    "added": decision.added, "capped": decision.capped, "stop_done": stop_done,

@@ -57,8 +57,8 @@ def record(w: Write, channel: str, subject: str, scan: ScanIn, answer: dict[str,
          utc_text(scanned_time(scan, w.now)), w.now_text, json.dumps(answer, ensure_ascii=False)),
     )
     if not answer["ok"]:
-        w.emit("floor.scan_refused", subject,
-               {"channel": channel, "scan_id": scan.scan_id, "seq": scan.seq, "code": scan.code,
-                "refusal": answer["code"], "params": answer["params"]},
-               to_hq=False, occurred_at=scanned_time(scan, w.now))
+        w.log("floor.scan_refused", subject,
+              {"channel": channel, "scan_id": scan.scan_id, "seq": scan.seq, "code": scan.code,
+               "refusal": answer["code"], "params": answer["params"]},
+              occurred_at=scanned_time(scan, w.now))
     return answer

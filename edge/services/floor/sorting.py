@@ -22,6 +22,7 @@ from edge.services.floor.fulfilment import emit_line_picked
 from edge.services.floor.scanlog import ScanIn
 from edge.store import Store
 from edge.store.db import Write
+from hq_sync import protocol as hq
 
 CRATE_ML = 40_000  # a 600 x 400 x 230 mm crate is full at about 70 % of its 55 litres
 _PICKED = ("SELECT COALESCE(SUM(l.picked_qty), 0) FROM tour_lines l JOIN tours t USING (tour_id)"
@@ -150,8 +151,9 @@ def _crate(w: Write, scan: SortScan, sscc: str, station: str) -> dict[str, Any]:
     at = scanlog.scanned_time(scan, w.now)
     crate_scan(w, sscc, "sorted", at=at, asset_id=scan.asset_id)
     lines = _fulfil(w, day, crate["store_id"], sku["sku_id"], quantity)
-    w.emit("floor.put", sscc, {"store_id": crate["store_id"], "sku_id": sku["sku_id"], "quantity": quantity,
-                               "order_lines": lines, "scan_id": scan.scan_id}, occurred_at=at)
+    w.emit(hq.PutPayload(store_id=crate["store_id"], sku_id=sku["sku_id"], quantity=quantity,
+                         order_lines=[hq.PutLine.model_validate(line) for line in lines], scan_id=scan.scan_id),
+           sscc, occurred_at=at)
     volume = w.conn.execute("SELECT volume_ml FROM crates WHERE sscc = ?", (sscc,)).fetchone()[0]
     return scanlog.outcome(scan, "ok", {}, sscc=sscc, store_id=crate["store_id"], sku_id=sku["sku_id"],
                            put=quantity, remaining=need - quantity, crate_full=volume >= CRATE_ML)

@@ -9,6 +9,7 @@ from edge.domain.auth import Principal
 from edge.services import conflicts
 from edge.services.floor.errors import NotFound
 from edge.store import Store
+from hq_sync import protocol as hq
 
 
 def exceptions(store: Store, date: dt.date, *, open_only: bool = True) -> list[dict[str, Any]]:
@@ -26,8 +27,8 @@ def resolve_exception(store: Store, exception_id: int, note: str, *, supervisor:
         if row["resolved_at"] is None:
             w.conn.execute("UPDATE floor_exceptions SET resolved_at = ?, resolved_by = ?, resolution = ?"
                            " WHERE exception_id = ?", (w.now_text, supervisor.actor, note, exception_id))
-            w.emit("floor.exception_resolved", row["subject"],
-                   {"exception_id": exception_id, "kind": row["kind"], "note": note})
+            w.emit(hq.FloorExceptionResolvedPayload(exception_id=exception_id, kind=row["kind"], note=note),
+                   row["subject"])
         return dict(w.conn.execute("SELECT * FROM floor_exceptions WHERE exception_id = ?",
                                    (exception_id,)).fetchone())
 

@@ -14,6 +14,7 @@ from edge.services.floor.errors import FloorError, NotFound
 from edge.site import Site
 from edge.store import Store
 from edge.store.db import Write
+from hq_sync import protocol as hq
 from routing.batching import Cart, PickLine, Tour, build_tours
 from routing.errors import RoutingError
 from routing.layout import Layout
@@ -72,7 +73,7 @@ def build_wave(store: Store, date: dt.date, *, site: Site, actor: str, now: dt.d
                    "lines": sum(len(t.lines) for t in planned), "cart_volume_ml": cart_volume_ml,
                    "shortfalls": [{"sku_id": s.sku_id, "ordered": s.ordered, "available": s.available}
                                   for s in plan.shortfalls]}
-        w.emit("floor.wave_built", wave_id, summary)
+        w.emit(hq.WaveBuiltPayload.model_validate(summary), wave_id)
     return wave_progress(store, date)
 
 
@@ -115,7 +116,7 @@ def _assign(w: Write, tour_id: str, picker_id: str, bump: bool) -> None:
         " status = CASE WHEN status = 'open' THEN 'assigned' ELSE status END WHERE tour_id = ?",
         (picker_id, w.now_text, 1 if bump else 0, tour_id))
     version = w.conn.execute("SELECT version FROM tours WHERE tour_id = ?", (tour_id,)).fetchone()[0]
-    w.emit("floor.tour_assigned", tour_id, {"picker_id": picker_id, "version": version, "reassigned": bump})
+    w.emit(hq.TourAssignedPayload(picker_id=picker_id, version=version, reassigned=bump), tour_id)
 
 
 def next_tour(store: Store, picker: Principal, now: dt.datetime) -> dict[str, Any]:
