@@ -2,7 +2,9 @@
 
 `decode` runs a captured trace through the very decoder a driver uses for that profile.
 Readings go to stdout as JSON lines, rejected frames to stderr (JSON with the reason), and no
-input bytes can make it fail: exit status 0 means the input was read to its end.
+input bytes can make it fail: exit status 0 means the input was read to its end. `label` writes
+the bytes a printer profile would get for a label, so a new printer model is tried from its
+profile alone.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import typer
 
 from drivers.codecs.base import Decoder, Item
 from drivers.codecs.mqtt import MqttLineDecoder, MqttMapping
+from drivers.devices.labels import Label, preview_png, render
 from drivers.errors import DecodeError, ProfileError
 from drivers.profiles import list_profiles, load_profile
 
-app = typer.Typer(help="Field devices: decode traces with firmware profiles.", no_args_is_help=True)
+app = typer.Typer(help="Field devices: decode traces and print test labels with firmware profiles.",
+                  no_args_is_help=True)
 
 _HEX_TOKEN = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
 
@@ -99,3 +103,36 @@ def profiles_cmd(
             continue
         typer.echo(json.dumps({"name": p.name, "kind": p.kind, "family": p.family, "vendor": p.vendor,
                                "model": p.model, "confidence": p.confidence}, ensure_ascii=False))
+
+
+@app.command("label")
+def label_cmd(
+    profile: str = typer.Option(..., "--profile", "-p", help="printer profile name or YAML path"),
+    line: list[str] = typer.Option([], "--line", help="a line of text, repeat for more; the first is the title"),
+    sscc: str = typer.Option(..., "--sscc", help="18-digit SSCC, printed as GS1-128 (00)"),
+    qr: str = typer.Option("", "--qr", help="text of the QR code"),
+    preview: Path | None = typer.Option(None, "--preview", help="also write the label as a PNG here"),
+    profile_dir: list[Path] = typer.Option([], "--profile-dir", help="extra profile directory (searched first)"),
+) -> None:
+    """Write the printer's bytes for one label to stdout (e.g. `> /dev/usb/lp0` or `| nc printer 9100`).
+
+    Text the printer's font cannot print, a wrong SSCC check digit or content too big for the
+    stock is refused (exit 2) before anything is written.
+    """
+    try:
+        prof = load_profile(profile, profile_dir)
+        spec = prof.printer_spec()
+    except ProfileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        content = Label(lines=tuple(line), sscc=sscc, qr=qr or None)
+        data = render(content, spec.label, prof.family, prof.name)
+        image = preview_png(content, spec.label) if preview is not None else b""
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if preview is not None:
+        preview.write_bytes(image)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()

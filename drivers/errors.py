@@ -53,3 +53,8 @@ class TransportError(DriverError):
 
 class DeviceTimeout(TransportError):
     """The device did not answer in time. Retryable."""
+
+
+class LabelError(DriverError, ValueError):
+    """A label this printer cannot print as asked: characters its font lacks, or content that does
+    not fit its stock. Not retryable; raised before any byte is sent, so nothing prints as "?"."""

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-debs=(libzbar0 mosquitto)
-[ $dev = 1 ] && debs+=(chromium systemd fonts-noto-cjk libnss3-tools nodejs)
+debs=(libzbar0 mosquitto fonts-noto-cjk)  # fonts-noto-cjk: the Chinese label preview
+[ $dev = 1 ] && debs+=(chromium systemd libnss3-tools nodejs)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

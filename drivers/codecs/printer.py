@@ -14,6 +14,7 @@ from typing import Any
 
 from drivers.codecs.base import Item
 from drivers.codecs.framing import Framer
+from drivers.devices.labels.stock import LabelStock
 from drivers.errors import DecodeError, ProfileError
 from drivers.readings import PrinterStatus
 
@@ -202,14 +203,18 @@ class ZplStatusDecoder:
 
 @dataclass(frozen=True)
 class PrinterSpec:
+    """The printer's language and status requests, and the stock and font it prints labels with."""
+
     family: str
     status_queries: tuple[int, ...]
+    label: LabelStock
 
     @classmethod
     def compile(cls, kind: str, codec: Mapping[str, Any]) -> PrinterSpec:
         if kind != "printer":
             raise ProfileError("", "family", f"printer status codecs yield printer statuses, not {kind}")
-        return cls(codec["family"], tuple(codec.get("status_queries", (1, 2, 3, 4))))
+        return cls(codec["family"], tuple(codec.get("status_queries", (1, 2, 3, 4))),
+                   LabelStock.from_profile(codec["label"], codec["family"]))
 
     def status_requests(self) -> list[bytes]:
         """Bytes to send to ask for the full status (one reply per request, in order)."""

@@ -1,6 +1,6 @@
 """Label printer: a job queue that never loses a job, with status checked around every job.
 
-Before a job the printer's status is read (DLE EOT for ESC/POS, ~HS for ZPL); a printer that
+Before a job the printer's status is read (DLE EOT for ESC/POS, <ESC>!? for TSPL, ~HS for ZPL); a printer that
 is not ready (paper out, cover open, offline, silent) keeps the job queued. After the job the
 status is read again: if the paper ran out or the cover opened meanwhile, the job is not
 counted as printed and is sent again once the printer recovers. A job leaves the queue only
@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drivers.codecs.base import Item
-from drivers.codecs.printer import PrinterSpec, decode_dle_eot, no_reply_status
+from drivers.codecs.printer import TSPL_STATUS, PrinterSpec, decode_dle_eot, decode_tspl_status, no_reply_status
 from drivers.errors import DecodeError, DeviceTimeout
 from drivers.readings import PrinterStatus
 from drivers.transports.stream import StreamTransport
 
 from .base import Device
-from .labels import RENDERERS, Label
+from .labels import RENDERERS, Label, render
 
 if TYPE_CHECKING:
     from drivers.profiles import Profile
@@ -77,8 +77,9 @@ class LabelPrinter(Device):
         return self.transport.name
 
     def submit(self, label: Label) -> PrintJob:
-        """Queue a label; `await job.done` resolves once the printer confirmed it."""
-        job = PrintJob(label, RENDERERS[self.language](label))
+        """Queue a label; `await job.done` resolves once the printer confirmed it. LabelError, and
+        nothing queued, for text the printer's font cannot print or content its stock cannot hold."""
+        job = PrintJob(label, render(label, self.spec.label, self.language, self.id))
         self.queue.append(job)
         self._wake.set()
         return job
@@ -118,10 +119,13 @@ class LabelPrinter(Device):
         return out
 
     async def read_status(self) -> PrinterStatus:
-        """Full status now; silence from a ZPL printer means not ready, from ESC/POS a timeout."""
+        """Full status now; silence from a ZPL printer means not ready, from ESC/POS or TSPL a timeout."""
         self.transport.discard_input()
         if self.language == "zpl":
             return await self._zpl_status()
+        if self.language == "tspl":
+            await self.transport.write(TSPL_STATUS, self.timeout_s)
+            return decode_tspl_status((await self.transport.read_exactly(1, self.timeout_s))[0])
         status = PrinterStatus()
         for n in self.spec.status_queries:
             await self.transport.write(bytes([0x10, 0x04, n]), self.timeout_s)

@@ -1,23 +1,28 @@
 """A network label printer on TCP (port 9100 style) that records every printed job.
 
-ESC/POS: answers DLE EOT 1-4 from its state; ZPL: answers ~HS (or stays silent when the head
-is open or media is out, as newer firmware does). Print data is split into jobs at the cut
-(GS V) or ^XZ; a job is *printed* (recorded in `printed`) only if paper and cover are fine when
-it completes, otherwise it is *rejected* — like a printer that stops at paper end and flushes.
+ESC/POS: answers DLE EOT 1-4 from its state; TSPL: answers <ESC>!? with its status byte; ZPL:
+answers ~HS (or stays silent when the head is open or media is out, as newer firmware does). Print
+data is split into jobs at the cut (GS V), the TSPL `PRINT` line or ^XZ; a job is *printed*
+(recorded in `printed`) only if paper and cover are fine when it completes, otherwise it is
+*rejected* — like a printer that stops at paper end and flushes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 DLE_EOT = b"\x10\x04"
 CUT = b"\x1dV"
+TSPL_STATUS = b"\x1b!?"
+TSPL_PRINT = re.compile(rb"(?:^|\r\n)PRINT [0-9]+(?:,[0-9]+)?\r\n")
+LANGUAGES = ("escpos", "tspl", "zpl")
 
 
 class PrinterSim:
     def __init__(self, language: str = "escpos") -> None:
-        if language not in ("escpos", "zpl"):
+        if language not in LANGUAGES:
             raise ValueError(f"unknown printer language {language!r}")
         self.language = language
         self.paper_out = False
@@ -56,6 +61,10 @@ class PrinterSim:
             byte |= (0x0C if self.paper_near_end else 0) | (0x60 if self.paper_out else 0)
         return byte
 
+    def tspl_status(self) -> int:
+        """<ESC>!? byte: bit 0 head open, 2 paper out, 4 paused."""
+        return (0x01 if self.cover_open else 0) | (0x04 if self.paper_out else 0) | (0x10 if self.offline else 0)
+
     def zpl_status(self) -> bytes:
         paper, head = int(self.paper_out), int(self.cover_open)
         return (f"\x02030,{paper},0,0812,000,0,0,0,000,0,0,0\x03\r\n"
@@ -87,6 +96,19 @@ class PrinterSim:
                 if end >= 0 and len(buf) >= end + 3:
                     self._finish(bytes(buf[:end + 3]))
                     del buf[:end + 3]
+                    continue
+            elif self.language == "tspl":
+                idx = buf.find(TSPL_STATUS)
+                if idx >= 0:
+                    del buf[idx:idx + 3]
+                    self.status_requests += 1
+                    if not self.silent:
+                        writer.write(bytes([self.tspl_status()]))
+                    continue
+                command = TSPL_PRINT.search(buf)
+                if command is not None:
+                    self._finish(bytes(buf[:command.end()]))
+                    del buf[:command.end()]
                     continue
             else:
                 idx = buf.find(b"~HS")

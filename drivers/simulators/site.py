@@ -115,7 +115,7 @@ async def run_site_simulators(site: SiteConfig, workdir: str | Path) -> Simulate
             out.simulators.append(mqtt_sim)
             changes = {"topic": topic}
         elif isinstance(spec, PrinterSpec):
-            printer = PrinterSim("zpl" if spec.family == "zpl" else "escpos")
+            printer = PrinterSim(spec.family)
             await printer.start()
             out.simulators.append(printer)
             changes = {"host": printer.host, "tcp_port": printer.port, "port": None}
