@@ -5,6 +5,7 @@ both are ready and that they are alive, and swapping in a renewed certificate wi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import threading
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 from edge import tls
 from edge.settings import Settings
 
+log = logging.getLogger(__name__)
 #: How often a running node checks whether its server certificate is due (renewal, changed names).
 RENEWAL_CHECK_S = 6 * 3600
 
@@ -88,7 +90,10 @@ def _keep_renewing(server: uvicorn.Server, settings: Settings, site: tls.SiteTls
             if server.should_exit:
                 return
             time.sleep(0.1)
-        loaded = renew_if_due(server, settings, loaded, dt.datetime.now(dt.UTC))
+        try:
+            loaded = renew_if_due(server, settings, loaded, dt.datetime.now(dt.UTC))
+        except (tls.TlsError, OSError) as error:  # keep serving the current one; try again next time
+            log.error("TLS certificate not renewed: %s", error)
 
 
 def _notify_systemd(servers: list[uvicorn.Server]) -> None:
