@@ -11,6 +11,7 @@ import typer
 from edge.cli_context import settings_for
 from edge.settings import Settings
 from edge.site import SiteFileError, load_site_file
+from edge.site.document import SiteDocument
 from edge.site.node import node_site
 from edge.site.summary import node_summary, site_facts
 from edge.store import Store
@@ -48,6 +49,12 @@ def check(file: Annotated[Path, typer.Argument(help="the site file (YAML)")]) ->
     except SiteFileError as error:
         _refused(error)
     _print_json(site_facts(site))
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the site file's JSON Schema (docs/schemas/site.schema.json is this output)."""
+    _print_json(SiteDocument.model_json_schema())
 
 
 @app.command("show")

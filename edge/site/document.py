@@ -3,20 +3,19 @@
 Parts that other modules already define keep their own format: the walking layout is the routing
 library's (docs/routing.md), devices are `drivers.site`'s, cold assets the cold-chain document's,
 the fleet the floor's. Each may be written inline or named by a path relative to the site file.
-`docs/schemas/site.schema.json` is `SiteDocument.model_json_schema()`.
+`docs/schemas/site.schema.json` is `SiteDocument.model_json_schema()` (`haolin-edge site schema`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from edge.services.floor.fleet import Vehicle
 
 TempClass = Literal["chilled", "frozen", "ambient"]
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 _ID = r"^[A-Za-z0-9_.:-]+$"
 
 
@@ -54,15 +53,8 @@ class SortStation(Strict):
 
 
 class DispatchHours(Strict):
-    leave_from: str = Field(description="HH:MM local: earliest departure from the warehouse")
-    back_by: str = Field(description="HH:MM local: latest return")
-
-    @field_validator("leave_from", "back_by")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        if not _HHMM.match(value):
-            raise ValueError(f"expected HH:MM (00:00-23:59), got {value!r}")
-        return value
+    leave_from: str = Field(pattern=_HHMM, description="HH:MM local: earliest departure from the warehouse")
+    back_by: str = Field(pattern=_HHMM, description="HH:MM local: latest return")
 
     @model_validator(mode="after")
     def _ordered(self) -> DispatchHours:
