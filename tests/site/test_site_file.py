@@ -149,3 +149,19 @@ def test_any_bytes_as_a_travel_matrix_give_problems_not_a_crash(tmp_path: Path, 
         load_site_file(site)
     except SiteFileError as error:
         assert all(p.path.startswith("delivery.travel_matrix") for p in error.problems)
+
+
+def test_show_prints_what_the_node_runs_on_and_which_setting_wins(tmp_path: Path) -> None:
+    env = {"HAOLIN_SITE_FILE": str(write_site(tmp_path / "site")), "HAOLIN_WAREHOUSE_ID": WAREHOUSE_ID,
+           "HAOLIN_DATA_DIR": str(tmp_path / "data")}
+    shown = json.loads(CliRunner().invoke(cli, ["site", "show"], env=env).output)
+    assert shown["site"]["warehouse"]["position"] == {"lat": 30.312, "lon": 120.084}
+    assert shown["site"]["points"] == {"start": "dock", "drop_off": "pack"}
+    assert shown["site"]["delivery"]["dispatch_hours"] == {"leave_from": "05:00", "back_by": "14:00"}
+    assert (shown["devices"], shown["device_count"]) == ("site file", 0)
+    assert (shown["coldchain"], shown["cold_assets"]) == ("site file", 1)
+    assert shown["fleet"] == []  # seeded when the node first starts, not by looking
+    own = tmp_path / "coldchain.yaml"
+    env["HAOLIN_COLDCHAIN_CONFIG"] = str(own)
+    shown = json.loads(CliRunner().invoke(cli, ["site", "show"], env=env).output)
+    assert (shown["coldchain"], shown["cold_assets"]) == (f"setting coldchain_config: {own}", None)
