@@ -12,7 +12,7 @@ import typer
 
 from drivers import cli as drivers_cli
 from drivers.runtime_cli import sim_app
-from edge import coldchain_cli, site_cli, sync_cli, tls_cli, uplink_cli
+from edge import coldchain_cli, purchasing_cli, site_cli, sync_cli, tls_cli, uplink_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
@@ -42,6 +42,7 @@ app.add_typer(sync_cli.app, name="sync")
 app.add_typer(hq_cli.app, name="hq")
 app.add_typer(uplink_cli.app, name="uplink")
 app.add_typer(coldchain_cli.app, name="coldchain")
+app.add_typer(purchasing_cli.app, name="purchase")
 app.add_typer(tls_cli.app, name="tls")
 app.add_typer(site_cli.app, name="site")
 
@@ -141,10 +142,10 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     certificate, listeners = serving
     with run_demo_stack(settings, store) as stack:
         node = stack.settings
-        secure, enrolment = addresses(node, certificate)
-        base = secure[0]
+        served = addresses(node, certificate)
+        base, enrolment = served[0]
         typer.echo(f"""
-Haolin Edge demo is running over HTTPS at {", ".join(secure)}
+Haolin Edge demo is running over HTTPS at {", ".join(secure for secure, _ in served)}
 Install the site CA on each device first (SHA-256 {certificate.fingerprint}):
   enrolment page      {enrolment}
 Then open:

@@ -18,6 +18,8 @@ from edge.api import (
     orders,
     pages,
     people,
+    purchasing,
+    receiving,
     sync,
     uplink,
 )
@@ -48,7 +50,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, enrolment, people, pages)
+               uplink, sync, enrolment, people, purchasing, receiving, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

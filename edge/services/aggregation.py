@@ -25,10 +25,12 @@ from edge.store import Store
 _LIVE = "o.status != 'cancelled'"
 
 
-def demand_for(store: Store, date: dt.date) -> list[Demand]:
+def demand_for(store: Store, date: dt.date, *, allocated: bool = False) -> list[Demand]:
+    """Units per SKU and store: as ordered (what to buy), or as allocated from a short supply (what to pick)."""
+    units = "COALESCE(l.allocated_qty, l.quantity)" if allocated else "l.quantity"
     rows = store.conn.execute(
-        f"SELECT l.sku_id, o.store_id, SUM(l.quantity) FROM order_lines l JOIN orders o USING (hq_order_id)"
-        f" WHERE o.delivery_date = ? AND {_LIVE} GROUP BY l.sku_id, o.store_id",
+        f"SELECT l.sku_id, o.store_id, SUM({units}) FROM order_lines l JOIN orders o USING (hq_order_id)"
+        f" WHERE o.delivery_date = ? AND {_LIVE} GROUP BY l.sku_id, o.store_id HAVING SUM({units}) > 0",
         (date.isoformat(),),
     )
     return [Demand(sku, shop, qty) for sku, shop, qty in rows]
@@ -65,7 +67,7 @@ def purchase_as_csv(lists: list[SupplierPurchase]) -> str:
 
 def picking(store: Store, date: dt.date) -> tuple[PickPlan, dict[str, dict[str, int]]]:
     """The pick-by-SKU list with lots allocated first-expiry-first, and the sort-to-store plan."""
-    demand = demand_for(store, date)
+    demand = demand_for(store, date, allocated=True)
     stock = [
         StockLot(r[0], r[1], r[2], r[3], dt.date.fromisoformat(r[4]), r[5])
         for r in store.conn.execute(
