@@ -12,7 +12,7 @@ from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
-from edge.services.floor import picking, supervision, tours
+from edge.services.floor import dispatch, picking, supervision, tours
 from edge.services.floor.errors import Forbidden
 from edge.services.floor.picking import PickScan
 
@@ -93,6 +93,16 @@ def pick_batch(tour_id: str, body: PickBatch, request: Request, store: StoreDep,
 @router.get("/supervisor/overview")
 def overview(store: StoreDep, date: DateQuery, _: Supervisor) -> dict[str, Any]:
     return supervision.overview(store, date)
+
+
+@router.get("/supervisor/map")
+def route_map(store: StoreDep, date: DateQuery, _: Supervisor, site: SiteDep) -> dict[str, Any]:
+    return dispatch.route_map(store, date, site.position)
+
+
+@router.get("/drivers")
+def drivers(store: StoreDep, _: Supervisor) -> list[dict[str, Any]]:
+    return dispatch.drivers(store)
 
 
 @router.get("/exceptions")

@@ -44,11 +44,11 @@ def test_floor_browser_whole_tour_with_wifi_loss_and_a_burst(pda: Pda, live_edge
     expect(page.locator("#message")).to_contain_text("库位错误")
     assert page.locator("body").get_attribute("data-last-signal") == "error"
     pda.scan(first["gtin"])
-    expect(page.locator("#message")).to_contain_text("请先扫描库位")
+    expect(page.locator("#message")).to_contain_text("请先扫库位")
     pda.scan(codes[0])
     expect(page.locator("#step")).to_have_attribute("data-step", "item")
-    pda.scan(other_gtin)
-    expect(page.locator("#message")).to_contain_text("商品错误")
+    pda.scan(other_gtin)  # says which item is expected, by name, and what was scanned
+    expect(page.locator("#message")).to_contain_text(f"商品错误：应拣 {first['name_zh']}（{first['gtin']}），扫到的是")
     pda.scan(f"]C101{first['gtin']}10WRONGLOT")
     expect(page.locator("#message")).to_contain_text("批次错误")
     pda.scan(codes[1])

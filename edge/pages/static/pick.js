@@ -5,8 +5,8 @@
 import { api, describe, NetworkError, requireSession } from "/static/session.js";
 import { apiSender, loadState, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge, cameraAvailable, startCamera } from "/static/scanner.js";
-import { applyScan, currentStop, shortStop } from "/static/pick-rules.js";
-import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
+import { applyScan, currentStop, judgeDrop, shortStop } from "/static/pick-rules.js";
+import { explain, keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
 
 const STATE_KEY = "pick.tour";
 const DEFAULT_STATION = "SORT-1";
@@ -83,12 +83,24 @@ async function takeTour() {
   render();
 }
 
+/** The count keyed for the next item scan (how many of what is scanned), null for one. */
+function keyed() {
+  const n = Number($("count").value);
+  return Number.isInteger(n) && n > 1 ? n : null;
+}
+
 function onScan(raw) {
   if (!tour) { say("error", t("floor.pick.take_first")); return; }
-  if (!currentStop(tour)) { drop(raw.trim()); return; }
-  const result = applyScan(tour, raw);
-  if (!result.ok) { say("error", t(`floor.check.${result.code}`, result.params)); return; }
-  record({ action: "scan", code: raw });
+  if (!currentStop(tour)) {
+    const verdict = judgeDrop(tour, raw);
+    if (verdict.ok) drop(verdict.station); else say("error", explain(verdict.code, verdict.params));
+    return;
+  }
+  const count = keyed();
+  const result = applyScan(tour, raw, count);
+  if (!result.ok) { say("error", explain(result.code, result.params)); return; }
+  record({ action: "scan", code: raw, ...(result.kind === "item" && count ? { count } : {}) });
+  if (result.kind === "item") $("count").value = "1";
   render();
   const stop = tour.stops.find((s) => s.stop_no === result.stop_no);
   if (result.tour_done) say("done", t("floor.pick.done"));
@@ -98,9 +110,9 @@ function onScan(raw) {
 }
 
 function drop(station) {
-  record({ action: "drop", code: station || DEFAULT_STATION });
+  record({ action: "drop", code: station });
   tour = null;
-  say("done", t("floor.pick.dropped", { station: station || DEFAULT_STATION }));
+  say("done", t("floor.pick.dropped", { station }));
   keep(null);
   render();
 }
@@ -144,7 +156,9 @@ if (cameraAvailable()) {
   });
 }
 
-attachWedge($("wedge"), onScan);
+const refocus = attachWedge($("wedge"), onScan);
+// A keyed count is typed, then the item scanned: Enter on the count hands the keys back to the scanner.
+$("count").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); $("count").blur(); refocus(); } });
 tour = await loadState(STATE_KEY);
 render();
 document.body.dataset.ready = "1";

@@ -1,12 +1,15 @@
-// The supervisor's page: waves and tours progress, pickers, short picks, conflicts from HQ and
-// floor exceptions, and the store's own health: cold-chain alarms (acknowledged with a reason),
-// devices, HQ sync and its exceptions, the uplink's queue. Refreshed every few seconds; reassign a
-// tour, override a truck, acknowledge an alarm, resolve an exception, each with who and why.
+// The supervisor's page: waves and tours progress, pickers, short picks, delivery routes (planned
+// here, on a map, given to drivers; dispatch.js), the fleet, conflicts from HQ and floor exceptions,
+// and the store's own health: cold-chain alarms (acknowledged with a reason), devices, HQ sync and
+// its exceptions, the uplink's queue. Refreshed every few seconds; reassign a tour, override a
+// truck, acknowledge an alarm, resolve an exception, each with who and why.
 
 import { api, describe, requireSession } from "/static/session.js";
-import { keepOffline, say, signOutButton, t } from "/static/floor.js";
+import { keepOffline, label, say, signOutButton, t } from "/static/floor.js";
+import { failure, initFleet, initPlanning, loadFleet, refreshDispatch } from "/static/dispatch.js";
 
 const POLL_MS = 3000;
+const TOURS_SHOWN = 10; // a phone shows the tours still to do; the rest are counted above and a tap away
 const session = await requireSession(["supervisor"]);
 const $ = (id) => document.getElementById(id);
 keepOffline();
@@ -48,7 +51,7 @@ async function act(path, body, done) {
     await api(path, { method: "POST", body });
     say("ok", done);
     await refresh();
-  } catch (err) { say("error", describe(err)); }
+  } catch (err) { say("error", failure(err)); }
 }
 
 async function reassign(tourId) {
@@ -67,6 +70,16 @@ async function resolve(exceptionId) {
   if (note) await act(`/api/v1/floor/exceptions/${exceptionId}/resolve`, { note }, t("floor.supervisor.resolved"));
 }
 
+let allTours = false;
+const english = document.documentElement.lang === "en";
+// Exception details the floor wrote itself are English log lines; a driver's note is shown as written.
+const PEOPLE_WROTE = new Set(["damaged", "warm", "missing"]);
+
+async function assignDriver(routeId, driverId) {
+  await act(`/api/v1/floor/routes/${routeId}/assign`, { driver_id: driverId },
+    t("floor.dispatch.assigned", { route: routeId, driver: driverId }));
+}
+
 function paint(overview, wave) {
   $("no-wave").classList.toggle("hidden", !!overview.wave);
   $("counts").replaceChildren(...Object.entries(overview.tours).map(([status, n]) => {
@@ -76,7 +89,13 @@ function paint(overview, wave) {
     pill.textContent = `${t(`floor.tour_status.${status}`)} ${n}`;
     return pill;
   }));
-  $("tours").replaceChildren(...(wave?.tours ?? []).map((tour) => {
+  const tours = wave?.tours ?? [];
+  const open = tours.filter((x) => x.status !== "done" && x.status !== "dropped");
+  const shown = allTours ? tours : open.slice(0, TOURS_SHOWN);
+  $("tours-more").classList.toggle("hidden", shown.length === tours.length && !allTours);
+  $("tours-more").textContent = allTours ? t("floor.supervisor.tours_fewer")
+    : t("floor.supervisor.tours_all", { n: tours.length, shown: shown.length });
+  $("tours").replaceChildren(...shown.map((tour) => {
     const row = document.createElement("tr");
     row.dataset.tour = tour.tour_id;
     for (const text of [tour.tour_id, t(`floor.tour_status.${tour.status}`), tour.picker_id ?? "-",
@@ -93,18 +112,12 @@ function paint(overview, wave) {
   $("pickers").replaceChildren(...overview.pickers.map((p) =>
     li(`${p.name} (${p.picker_id}) · ${p.tour_id} · ${p.stops_done}/${p.stops}`)));
   $("shorts").replaceChildren(...overview.short_picks.map((s) =>
-    li(`${s.tour_id} #${s.stop_no} · ${s.sku_id} @ ${s.location_code} · ${s.picked_qty}/${s.quantity} · ${s.short_reason ?? ""}`)));
+    li(`${s.tour_id} #${s.stop_no} · ${s.sku_id} @ ${s.location_code} · ${s.picked_qty}/${s.quantity} · ${label("floor.pick.reason", s.short_reason ?? "")}`)));
   $("exceptions").replaceChildren(...overview.exceptions.map((e) =>
-    li(`${t(`floor.exception.${e.kind}`)} · ${e.subject} · ${e.detail}`,
+    li([label("floor.exception", e.kind), e.subject, ...(PEOPLE_WROTE.has(e.kind) || english ? [e.detail] : [])].join(" · "),
       button(t("floor.supervisor.resolve"), () => resolve(e.exception_id), "secondary"))));
   $("conflicts").replaceChildren(...overview.conflicts.map((c) =>
-    li(`${c.kind} · ${c.hq_order_id ?? ""} · ${c.detail}`)));
-  $("routes").replaceChildren(...overview.routes.map((r) => {
-    const item = li(`${r.route_id} · ${r.driver_id ?? "-"} · ${r.loaded}/${r.crates} · ${t(`floor.route_status.${r.status}`)}`,
-      ...(r.status === "departed" || r.status === "done" ? [] : [button(t("floor.supervisor.override"), () => override(r.route_id), "warn")]));
-    item.dataset.route = r.route_id;
-    return item;
-  }));
+    li([label("floor.sync_reason", c.kind), c.hq_order_id ?? "", ...(english ? [c.detail] : [])].join(" · "))));
 }
 
 async function acknowledge(alarm) {
@@ -112,12 +125,6 @@ async function acknowledge(alarm) {
   if (reason) await act(`/api/v1/coldchain/alarms/${alarm.alarm_id}/acknowledge`, { reason }, t("floor.supervisor.acked"));
 }
 
-/** Catalog text for a value the server names (alarm kind, device state...), else the value itself. */
-const label = (prefix, value) => {
-  const key = `${prefix}.${value}`;
-  const text = t(key);
-  return text === key ? String(value) : text;
-};
 const clock = (text) => (text ? new Date(text).toLocaleTimeString(document.documentElement.lang) : "-");
 const alarmName = (a) => `${label("floor.alarm", a.kind)} · ${a.asset_id}`;
 
@@ -200,6 +207,7 @@ async function refreshFloor(date) {
   const overview = await api(`/api/v1/floor/supervisor/overview?date=${date}`);
   const wave = overview.wave ? await api(`/api/v1/floor/waves?date=${date}`) : null;
   paint(overview, wave);
+  await refreshDispatch(date, overview, { assign: assignDriver, override });
 }
 
 async function refresh() {
@@ -230,7 +238,11 @@ async function refresh() {
 $("build").addEventListener("click", () => act("/api/v1/floor/waves", { delivery_date: $("date").value.trim() },
   t("floor.supervisor.built")));
 $("date").addEventListener("change", refresh);
+$("tours-more").addEventListener("click", () => { allTours = !allTours; refresh(); });
 signOutButton(null);
+initFleet();
+initPlanning(() => $("date").value.trim(), refresh);
+loadFleet().catch((err) => say("error", failure(err)));
 
 await refresh();
 setInterval(() => { if (!document.querySelector("dialog[open]")) refresh(); }, POLL_MS);

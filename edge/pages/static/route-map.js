@@ -1,0 +1,57 @@
+// The day's routes drawn as SVG by the page itself: the warehouse, every store with goods that day
+// and a line per truck. No map tiles are fetched, so it works on the warehouse's own Wi-Fi; the
+// positions are projected with the cosine of the latitude, which is true enough for one city.
+
+const NS = "http://www.w3.org/2000/svg";
+const WIDTH = 400, HEIGHT = 300, MARGIN = 16;
+export const COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#9e9d24"];
+
+function node(name, attrs, text) {
+  const el = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** A function from {latitude, longitude} to [x, y] that fits every point into the drawing. */
+function projection(points) {
+  const lat0 = points.reduce((s, p) => s + p.latitude, 0) / points.length;
+  const k = Math.cos((lat0 * Math.PI) / 180);
+  const xs = points.map((p) => p.longitude * k), ys = points.map((p) => p.latitude);
+  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+  const scale = Math.min((WIDTH - 2 * MARGIN) / (maxX - minX || 1e-6), (HEIGHT - 2 * MARGIN) / (maxY - minY || 1e-6));
+  return (p) => [MARGIN + (p.longitude * k - minX) * scale, HEIGHT - MARGIN - (p.latitude - minY) * scale];
+}
+
+/**
+ * Draw `map` ({depot, stores: [{store_id, name, latitude, longitude, route_id}], routes: [{route_id,
+ * stores}]}) into `svg`; stores on no route are red crosses. Returns the colour of each route.
+ */
+export function drawRoutes(svg, map, titles) {
+  svg.replaceChildren();
+  const located = map.stores.filter((s) => s.latitude !== null && s.longitude !== null);
+  const at = projection([map.depot, ...located]);
+  const byId = new Map(located.map((s) => [s.store_id, s]));
+  const colours = {};
+  map.routes.forEach((route, i) => {
+    colours[route.route_id] = COLOURS[i % COLOURS.length];
+    const path = [map.depot, ...route.stores.map((id) => byId.get(id)).filter(Boolean), map.depot];
+    svg.append(node("polyline", { points: path.map((p) => at(p).join(",")).join(" "), fill: "none",
+      stroke: colours[route.route_id], "stroke-width": 2, "stroke-linejoin": "round", "data-route": route.route_id }));
+  });
+  for (const store of located) {
+    const [x, y] = at(store);
+    const mark = store.route_id
+      ? node("circle", { cx: x, cy: y, r: 4, fill: colours[store.route_id] ?? "#555" })
+      : node("path", { d: `M${x - 4},${y - 4}L${x + 4},${y + 4}M${x - 4},${y + 4}L${x + 4},${y - 4}`, stroke: "#c62828",
+        "stroke-width": 2.5 });
+    mark.dataset.store = store.store_id;
+    mark.append(node("title", {}, `${store.name} (${store.store_id})${store.route_id ? ` · ${store.route_id} #${store.stop_no}` : ` · ${titles.leftOut}`}`));
+    svg.append(mark);
+  }
+  const [dx, dy] = at(map.depot);
+  const depot = node("rect", { x: dx - 6, y: dy - 6, width: 12, height: 12, fill: "#212121", "data-depot": "1" });
+  depot.append(node("title", {}, titles.depot));
+  svg.append(depot);
+  return colours;
+}
