@@ -183,6 +183,8 @@ class AlarmMonitor:
                 history.clear()
                 history.append((now, good, bad))
                 continue
+            if good == good0:  # nothing decoded lately: that is a silent sensor, not a degraded one
+                continue
             for sensor in self.sensors.values():
                 if sensor.device_id == device_id and sensor.sensor_id in self.watches:
                     found += [(sensor, t) for t in self.watches[sensor.sensor_id].frames(now, good - good0, bad - bad0)]

@@ -4,7 +4,9 @@ telemetry and alarms, and the bus open to any other feature (live Brix page, pri
 Readings are batched (up to `batch_max`, or what arrived within `batch_wait_s`) and written in a
 worker thread, so SQLite never blocks the event loop; the alarm monitor sees exactly the
 samples ingest accepted, and its timers (heartbeats, door limits) tick on the app's clock.
-Configuration changes (assets, sensors) are picked up at the next tick.
+Configuration changes (assets, sensors) are picked up at the next tick, which also feeds the
+devices' frame counters to the alarm monitor (degraded sensors) and plans alarm notifications;
+a loop of its own sends them, so a slow webhook never holds up the alarms.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import FastAPI
 
 from drivers.bus import Bus, Subscription
@@ -24,7 +28,7 @@ from drivers.devices.printer import LabelPrinter
 from drivers.readings import ClimateReading
 from drivers.site import SiteConfig, load_site
 from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
-from edge.services import telemetry
+from edge.services import coldchain_notify, telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
 from edge.services.coldchain_assets import (
     ColdChainSpec,
@@ -70,8 +74,10 @@ class DeviceRuntime:
 
     def __init__(self, store: Store, supervisor: Supervisor, *, clock: Clock, retention: Retention = Retention(),
                  batch_max: int = 500, batch_wait_s: float = 0.5, tick_s: float = 5.0,
-                 retention_every: dt.timedelta = dt.timedelta(hours=1)) -> None:
+                 retention_every: dt.timedelta = dt.timedelta(hours=1),
+                 zone: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> None:
         self.store = store
+        self.zone = zone
         self.supervisor = supervisor
         self.clock = clock
         self.retention = retention
@@ -102,7 +108,8 @@ class DeviceRuntime:
         await self.supervisor.start()
         await asyncio.to_thread(save_statuses, self.store, self.supervisor.status(), self.clock())
         self._tasks = [asyncio.create_task(self._ingest_loop(), name="coldchain:ingest"),
-                       asyncio.create_task(self._tick_loop(), name="coldchain:tick")]
+                       asyncio.create_task(self._tick_loop(), name="coldchain:tick"),
+                       asyncio.create_task(self._notify_loop(), name="coldchain:notify")]
 
     async def stop(self) -> None:
         """Stop our loops before the supervisor: its last status events must not race their cancellation
@@ -185,10 +192,25 @@ class DeviceRuntime:
         self.monitor.reload(now)
         self._index()
         self.stats.alarm_changes += len(self.monitor.tick(now))
-        save_statuses(self.store, self.supervisor.status(), now)
+        statuses = self.supervisor.status()
+        self.stats.alarm_changes += len(self.monitor.frames([(s.device_id, s.frames, s.errors) for s in statuses], now))
+        save_statuses(self.store, statuses, now)
+        coldchain_notify.plan(self.store, now, self.zone)
         if self._last_retention is None or now - self._last_retention >= self.retention_every:
             telemetry.enforce_retention(self.store, now, self.retention)
             self._last_retention = now
+
+
+    async def _notify_loop(self) -> None:
+        with httpx.Client() as client:
+            while True:
+                await asyncio.sleep(self.tick_s)
+                try:
+                    sent = await asyncio.to_thread(coldchain_notify.deliver, self.store, self.clock(), client)
+                    if sent.errors:
+                        log.warning("cold chain: %d notifications not taken yet: %s", sent.failed, sent.errors[0])
+                except Exception:  # keep the spool's loop alive: what failed is retried at the next round
+                    log.exception("cold chain: notification delivery failed")
 
 
 def register_site_sensors(store: Store, site: SiteConfig, now: dt.datetime) -> int:
@@ -220,7 +242,8 @@ def apply_coldchain_file(store: Store, path: Path, now: dt.datetime) -> dict[str
 
 
 def runtime_for(store: Store, site_path: object, clock: Clock, *, retention: Retention = Retention(),
-                coldchain_config: ColdChainSpec | Path | None = None) -> DeviceRuntime:
+                coldchain_config: ColdChainSpec | Path | None = None,
+                zone: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> DeviceRuntime:
     """The runtime of the devices (a SiteConfig or its file; none: no devices, but the bus is there
     for publishers).
 
@@ -230,10 +253,10 @@ def runtime_for(store: Store, site_path: object, clock: Clock, *, retention: Ret
     elif coldchain_config is not None:
         apply_coldchain_file(store, coldchain_config, clock())
     if site_path is None:
-        return DeviceRuntime(store, Supervisor(devices=[], clock=clock), clock=clock, retention=retention)
+        return DeviceRuntime(store, Supervisor(devices=[], clock=clock), clock=clock, retention=retention, zone=zone)
     site = site_path if isinstance(site_path, SiteConfig) else load_site(str(site_path))
     register_site_sensors(store, site, clock())
-    return DeviceRuntime(store, Supervisor(site, clock=clock), clock=clock, retention=retention)
+    return DeviceRuntime(store, Supervisor(site, clock=clock), clock=clock, retention=retention, zone=zone)
 
 
 @contextlib.asynccontextmanager
@@ -243,7 +266,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     seed_fleet(app.state.store, app.state.site, app.state.clock())
     devices, coldchain = device_sources(settings, app.state.site)
     runtime = runtime_for(app.state.store, devices, app.state.clock, retention=settings.retention,
-                          coldchain_config=coldchain)
+                          coldchain_config=coldchain, zone=settings.zone)
     app.state.device_runtime = runtime
     await runtime.start()
     printer = crate_label_printer(runtime.supervisor, app.state.settings.crate_label_printer)

@@ -26,9 +26,15 @@ def save_statuses(store: Store, statuses: Iterable[DeviceStatus], now: dt.dateti
 
 
 def load_statuses(store: Store, now: dt.datetime) -> list[dict[str, Any]]:
-    """The snapshot, with `stale` set where the node has not refreshed it lately."""
+    """The snapshot, with `stale` set where the node has not refreshed it lately, and `degraded` (with
+    the reason) instead of `online` for a device whose data the cold chain no longer trusts."""
     rows = store.query("SELECT * FROM device_status ORDER BY device_id")
+    degraded = {r["device_id"]: r["detail"] for r in store.query(
+        "SELECT s.device_id, a.detail FROM cold_alarms a JOIN cold_sensors s USING (sensor_id)"
+        " WHERE a.kind = 'sensor_degraded' AND a.state = 'active'")}
     for row in rows:
+        if row["device_id"] in degraded and row["state"] == "online":  # data arrives, but not trustworthy
+            row["state"], row["reason"] = "degraded", degraded[row["device_id"]]
         row["last_reading"] = json.loads(row["last_reading"]) if row["last_reading"] else None
         row["stale"] = now - parse_utc(row["updated_at"]) > STALE_AFTER
     return rows

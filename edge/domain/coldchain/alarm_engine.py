@@ -175,6 +175,7 @@ class SensorWatch:
     raised: dict[AlarmKind, Transition] = field(default_factory=dict)
     degraded: dict[str, tuple[dt.datetime, str]] = field(default_factory=dict)
     _same: tuple[float, dt.datetime, int] | None = None
+    _last: tuple[dt.datetime, float] | None = None
 
     def resume(self, open_alarms: Iterable[Transition], last_seen: dt.datetime | None = None) -> None:
         """Carry alarms still open in the store over a restart, so they are not raised twice."""
@@ -220,8 +221,10 @@ class SensorWatch:
         if silent is not None:
             out.append(Transition(AlarmKind.SENSOR_SILENT, Change.CLEARED, max(at, silent.at), silent.severity,
                                   silent.started_at, detail="readings resumed"))
-        out += self._quality(at, temp_c)
-        out += self._temperature(at, temp_c, self.suppression(at, windows))
+        jumped = self._jumped(at, temp_c)
+        out += self._quality(at, temp_c, jumped)
+        if not jumped:  # a lone jump is quarantined; the next reading near it confirms it
+            out += self._temperature(at, temp_c, self.suppression(at, windows))
         return out
 
     def check(self, now: dt.datetime, windows: Iterable[Window] = ()) -> list[Transition]:
@@ -233,9 +236,9 @@ class SensorWatch:
         q = self.rule.quality
         total = good + bad
         if total >= q.undecodable_min_frames and bad / total > q.undecodable_ratio:
-            return self._degrade(at, "undecodable", f"{bad} of {total} frames undecodable")
+            return self._degrade(at, "frames", f"{bad} of {total} frames undecodable or unanswered")
         if total >= q.undecodable_min_frames:
-            return self._restore(at, "undecodable")
+            return self._restore(at, "frames")
         return []
 
     # -- timers -----------------------------------------------------------------------------------
@@ -332,12 +335,17 @@ class SensorWatch:
 
     # -- data quality -----------------------------------------------------------------------------
 
-    def _quality(self, at: dt.datetime, temp_c: float) -> list[Transition]:
+    def _jumped(self, at: dt.datetime, temp_c: float) -> bool:
+        q, last = self.rule.quality, self._last
+        self._last = (at, temp_c)
+        return last is not None and (at - last[0]).total_seconds() <= q.jump_within_s \
+            and abs(temp_c - last[1]) > q.jump_c
+
+    def _quality(self, at: dt.datetime, temp_c: float, jumped: bool) -> list[Transition]:
         q = self.rule.quality
         out: list[Transition] = []
-        held = self.held
-        if held is not None and (at - held.at).total_seconds() <= q.jump_within_s \
-                and abs(temp_c - held.temp_c) > q.jump_c:
+        if jumped and self.held is not None:
+            held = self.held
             out += self._degrade(at, "jump", f"jumped {held.temp_c:g} → {temp_c:g} °C in "
                                              f"{(at - held.at).total_seconds():g} s")
         same = self._same
