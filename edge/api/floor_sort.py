@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.domain.auth import Principal, Role
-from edge.services.floor import crates, sorting
+from edge.services.floor import crates, label_preview, sorting
 from edge.services.floor.crates import LabelOutput, StageScan
 from edge.services.floor.sorting import SortScan
 
@@ -71,6 +71,14 @@ def reprint(sscc: str, body: ReprintRequest, request: Request, store: StoreDep, 
             who: SorterOrSupervisor) -> dict[str, Any]:
     with floor_errors():
         return crates.reprint(store, sscc, body.reason, label_printer(request), who=who, now=now)
+
+
+@router.get("/crates/{sscc}/label.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "the label as its printer prints it"}})
+def crate_label_png(sscc: str, request: Request, store: StoreDep, _: SorterOrSupervisor) -> Response:
+    with floor_errors():
+        png = label_preview.crate_label_png(store, sscc, label_printer(request))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/crates/stage-scans")

@@ -7,6 +7,7 @@ from typing import Any
 
 from edge.domain.auth import Role
 from edge.domain.floor.codes import is_sscc
+from tests.fixtures.barcode_scan import scan_png
 from tests.fixtures.edge import EdgeNode
 from tests.fixtures.printer import PrinterRig
 from tests.floor_api.floor_helpers import API, new_scan, outbox, pick_every_tour
@@ -80,9 +81,12 @@ def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged
     assert body["print"]["outcome"] == "printed" and body["print"]["bytes"] > 0
     assert len(printer_rig.sim.printed) == 1
     job = printer_rig.sim.printed[0]
-    assert b"{C{100" + target["sscc"].encode() in job  # GS1-128: FNC1, AI 00, the SSCC
-    assert f"(00){target['sscc']}".encode() in job  # the QR payload and the text line
+    assert b'"128M"' in job and b"!105!10200" + target["sscc"].encode() in job  # TSPL GS1-128: Start C, FNC1, AI 00
+    assert f"(00){target['sscc']}".encode() in job  # the QR payload
     assert target["store_id"].encode() in job and b"CRATE 1/1" in job
+    preview = edge_node.client.get(f"{API}/crates/{target['sscc']}/label.png", headers=sup)
+    assert preview.status_code == 200 and preview.headers["content-type"] == "image/png"
+    assert scan_png(preview.content) == {"CODE128": f"]C1(00){target['sscc']}", "QRCODE": f"(00){target['sscc']}"}
     assert edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=sup).json()["detail"]["code"] \
         == "crate_closed"
     assert sort(edge_node, target["sscc"])["code"] == "crate_closed"
@@ -119,3 +123,18 @@ def test_label_without_a_printer_is_logged_as_not_printed(edge_node: EdgeNode) -
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
     assert closed.json()["print"]["outcome"] == "no printer configured"
     assert edge_node.store.scalar("SELECT status FROM crates WHERE sscc = ?", (target["sscc"],)) == "closed"
+
+
+def test_a_store_name_the_printer_cannot_print_is_refused_before_printing_and_logged(
+        edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
+    pick_every_tour(edge_node)
+    sku = a_planned_sku(edge_node)
+    target = sort(edge_node, sku["gtin"])["puts"][0]
+    sort(edge_node, target["sscc"])
+    with edge_node.store.write("test", edge_node.clock()) as w:  # a name from HQ outside the printer's GB2312 font
+        w.conn.execute("UPDATE stores SET name = '𠮷野家' WHERE store_id = ?", (target["store_id"],))
+    closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
+    outcome = closed.json()["print"]["outcome"]
+    assert outcome.startswith("refused: printer crate-labels cannot print '𠮷' U+20BB7"), outcome
+    assert printer_rig.sim.printed == [] and "𠮷".encode("gb18030") not in printer_rig.sim.received
+    assert edge_node.store.scalar("SELECT outcome FROM label_prints WHERE sscc = ?", (target["sscc"],)) == outcome

@@ -44,6 +44,11 @@ def test_floor_browser_sort_puts_and_prints_a_label(pda: Pda, live_edge: LiveEdg
     expect(row).to_have_attribute("data-status", "closed")
     assert len(label_printer.printed) == 1
     assert first_sscc.encode() in label_printer.printed[0]
+    preview = page.locator("#label-preview")
+    expect(preview).to_be_visible()
+    expect(preview).to_have_attribute("data-sscc", first_sscc)
+    first_print = preview.get_attribute("data-print-id")
+    assert preview.evaluate("img => img.complete && img.naturalWidth") == 799  # 100 mm at 203 dpi, the TSPL stock
 
     page.once("dialog", lambda dialog: dialog.accept("label torn off"))
     page.locator(f"#crates li[data-sscc='{first_sscc}'] button").click()
@@ -55,6 +60,8 @@ def test_floor_browser_sort_puts_and_prints_a_label(pda: Pda, live_edge: LiveEdg
         page.wait_for_timeout(100)
     assert len(label_printer.printed) == 2
     expect(page.locator("#message")).to_contain_text("标签已打印")
+    expect(preview).not_to_have_attribute("data-print-id", first_print or "")  # the reprint shows its own preview
+    expect(preview).to_be_visible()
     assert live_edge.store.query("SELECT reprint, reason FROM label_prints WHERE sscc = ? ORDER BY print_id",
                                  (first_sscc,)) == [{"reprint": 0, "reason": None},
                                                     {"reprint": 1, "reason": "label torn off"}]

@@ -65,7 +65,18 @@ async function loadCrates() {
   } catch (err) { say("error", describe(err)); }
 }
 
+// The label as the printer got it, drawn by the server for this print (a reprint shows it again).
+function showLabel(sscc, printId) {
+  const img = $("label-preview");
+  img.onload = () => img.classList.remove("hidden");
+  img.onerror = () => img.classList.add("hidden");
+  img.dataset.sscc = sscc;
+  img.dataset.printId = String(printId);
+  img.src = `/api/v1/floor/crates/${sscc}/label.png?print=${printId}`;
+}
+
 function printed(answer) {
+  if (answer.crate?.sscc && answer.print) showLabel(answer.crate.sscc, answer.print.print_id);
   const outcome = answer.print?.outcome ?? answer.outcome;
   if (outcome === "printed") say("ok", t("floor.sort.printed", { sscc: answer.crate?.sscc ?? answer.sscc ?? "" }));
   else say("error", t("floor.sort.print_failed", { outcome: String(outcome) }));

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from drivers.devices.labels import Label
+from drivers.devices.labels import Label, LabelStock
+from drivers.errors import LabelError
 from edge.domain.auth import Principal
 from edge.domain.floor.codes import classify, make_sscc
 from edge.services.floor import scanlog
@@ -31,6 +32,7 @@ class LabelOutput(Protocol):
     """Where crate labels go: the drivers' label printer (see `printing.SupervisedPrinter`)."""
 
     name: str
+    stock: LabelStock  # what the printer prints on, for the label's preview
 
     def print_label(self, label: Label) -> int:
         """Print and wait (a bounded time) for the printer to confirm; returns bytes sent. Raises
@@ -113,7 +115,7 @@ def crate_label(crate: dict[str, Any]) -> Label:
     return Label(
         lines=(f"{crate['store_id']} {crate['store_name']}", f"ROUTE {route}  STOP {stop}",
                f"CRATE {crate['crate_no']}/{crate['of']}  {TEMP_NAMES[crate['temp_class']]}",
-               f"{crate['delivery_date']}  (00){crate['sscc']}"),
+               crate["delivery_date"]),
         sscc=crate["sscc"], qr=f"(00){crate['sscc']}",
         tags={"store_id": crate["store_id"], "sscc": crate["sscc"]})
 
@@ -131,6 +133,8 @@ def _print(store: Store, sscc: str, printer: LabelOutput | None, *, who: Princip
             sent = printer.print_label(label)
         except TimeoutError:
             outcome = "queued: printer not ready"
+        except LabelError as error:
+            outcome = f"refused: {error}"
         except OSError as error:
             outcome = f"failed: {error}"
     with store.write(who.actor, now, who.device_id) as w:

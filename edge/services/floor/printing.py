@@ -20,6 +20,7 @@ class SupervisedPrinter:
         self.printer = printer
         self.loop = loop
         self.name = printer.id
+        self.stock = printer.spec.label
         self.timeout_s = timeout_s  # how long a sorter waits at the put wall before moving on
 
     def print_label(self, label: Label) -> int:
