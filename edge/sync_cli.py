@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from edge.cli_context import settings_for
+from edge.domain.problems import InputRejected
+from edge.services import sync_dead_letters
 from edge.services.hq_port import StorePort, list_exceptions, sync_status
 from edge.settings import Settings
 from edge.store import Store
@@ -142,6 +145,57 @@ def exceptions(
     """What neither HQ's nor the edge's rule settles: a supervisor decides."""
     store = Store(settings_for(ctx, config).database_path)
     _print(list_exceptions(store, include_resolved=include_resolved))
+
+
+dead_letter_app = typer.Typer(help="Events HQ refused, set aside while the rest flows.", no_args_is_help=True)
+app.add_typer(dead_letter_app, name="dead-letter")
+
+ByOption = Annotated[str, typer.Option("--by", help="the supervisor's person id (audited)")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="why (audited, told to HQ on discard)")]
+
+
+def _supervisor(store: Store, person_id: str) -> str:
+    """The actor for a supervisor's decision: a known, active supervisor, else a clear refusal."""
+    role = store.scalar("SELECT role FROM people WHERE person_id = ? AND active", (person_id,))
+    if role != "supervisor":
+        raise typer.BadParameter(f"{person_id!r} is not an active supervisor here", param_hint="--by")
+    return f"person:{person_id}"
+
+
+@dead_letter_app.command("list")
+def dead_letter_list(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    include_resolved: Annotated[bool, typer.Option("--all", help="settled ones too")] = False,
+) -> None:
+    """Refused events with HQ's reason, newest first."""
+    store = Store(settings_for(ctx, config).database_path)
+    _print(sync_dead_letters.list_dead_letters(store, include_resolved=include_resolved))
+
+
+@dead_letter_app.command("retry")
+def dead_letter_retry(ctx: typer.Context, dead_id: int, by: ByOption, reason: ReasonOption,
+                      config: ConfigOption = None) -> None:
+    """Send a refused event again (after HQ or its data was fixed)."""
+    _settle(ctx, config, sync_dead_letters.retry, dead_id, by, reason)
+
+
+@dead_letter_app.command("discard")
+def dead_letter_discard(ctx: typer.Context, dead_id: int, by: ByOption, reason: ReasonOption,
+                        config: ConfigOption = None) -> None:
+    """Give a refused event up for good; HQ is told what it will not receive."""
+    _settle(ctx, config, sync_dead_letters.discard, dead_id, by, reason)
+
+
+def _settle(ctx: typer.Context, config: Path | None, action: Callable[..., dict[str, Any]], dead_id: int, by: str,
+            reason: str) -> None:
+    store = Store(settings_for(ctx, config).database_path)
+    try:
+        _print(action(store, dead_id, actor=_supervisor(store, by), reason=reason, now=dt.datetime.now(dt.UTC)))
+    except LookupError as error:
+        raise typer.BadParameter(str(error), param_hint="DEAD_ID") from None
+    except InputRejected as error:
+        raise typer.BadParameter(str(error), param_hint="--reason") from None
 
 
 if __name__ == "__main__":

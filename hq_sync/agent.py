@@ -19,16 +19,20 @@ from dataclasses import asdict, dataclass, field
 from hq_sync import errors
 from hq_sync.client import HqClient
 from hq_sync.digest import DigestTree, choose_depth, differing
-from hq_sync.port import EdgePort
+from hq_sync.port import EdgePort, Refusal
 from hq_sync.protocol import (
     DigestLeavesRequest,
     DigestNodesRequest,
+    EdgeEvent,
     EventBatch,
     FulfillmentRepair,
     OrdersLookup,
 )
 
 log = logging.getLogger("hq_sync.agent")
+
+#: Statuses with which an HQ may refuse a whole batch for one event in it: resent one by one.
+WHOLE_BATCH_REFUSALS = (409, 413, 422)
 
 
 def utcnow() -> dt.datetime:
@@ -101,27 +105,50 @@ class SyncAgent:
         self.stop = threading.Event()
 
     def push(self) -> int:
-        """Send the outbox in order, batch by batch, until it is empty; returns events acknowledged."""
+        """Send the outbox in order, batch by batch, until it is empty; returns events HQ answered.
+
+        HQ answers each event: applied and duplicate ones are acknowledged, refused ones become dead
+        letters, and everything after them keeps flowing.
+        """
         sent = 0
         while not self.stop.is_set():
             events = self.port.unacked_events(self.config.push_batch)
             if not events:
                 break
-            keys = [e.idempotency_key for e in events]
             log.info("push %d events from seq %d", len(events), events[0].seq)
-            try:
-                acks = self.client.push(EventBatch(events=events))
-            except errors.SyncError as error:
-                self.port.record_push_failure(keys, str(error), self.clock())
-                raise
-            acked = {a.idempotency_key for a in acks.acks}
-            if acked != set(keys):
-                raise errors.ProtocolViolation(f"HQ acknowledged {len(acked)} of {len(keys)} events sent")
-            self.port.mark_acked(keys, self.clock())
-            sent += len(keys)
-        if sent:
-            self.port.record_sync_state({"last_push_at": self.clock().isoformat()}, self.clock())
+            sent += self._push_batch(events)
+        self._record({"last_push_ok_at": self.clock().isoformat(), "last_push_error": ""})
         return sent
+
+    def _push_batch(self, events: list[EdgeEvent]) -> int:
+        keys = [e.idempotency_key for e in events]
+        try:
+            acks = self.client.push(EventBatch(events=events))
+        except errors.Refused as refusal:
+            if isinstance(refusal, errors.AuthRefused) or refusal.status not in WHOLE_BATCH_REFUSALS:
+                self.port.record_push_failure(keys, str(refusal), self.clock())
+                raise
+            if len(events) > 1:  # an HQ that refuses batches whole: find the culprit one by one
+                return sum(self._push_batch([e]) for e in events if not self.stop.is_set())
+            self._dead_letter([Refusal(keys[0], refusal.code, refusal.detail)])
+            return 1
+        except errors.SyncError as error:
+            self.port.record_push_failure(keys, str(error), self.clock())
+            raise
+        answered = {a.idempotency_key: a for a in acks.acks}
+        if set(answered) != set(keys):
+            raise errors.ProtocolViolation(f"HQ answered {len(answered)} of {len(keys)} events sent")
+        self._dead_letter([Refusal(a.idempotency_key, a.code or "refused", a.detail or "")
+                           for a in acks.acks if a.status == "refused"])
+        self.port.mark_acked([k for k in keys if answered[k].status != "refused"], self.clock())
+        return len(keys)
+
+    def _dead_letter(self, refusals: list[Refusal]) -> None:
+        for refusal in refusals:
+            log.warning("HQ refused event %s (%s): %s; set aside", refusal.idempotency_key, refusal.code,
+                        refusal.detail)
+        if refusals:
+            self.port.dead_letter(refusals, self.clock())
 
     def pull(self) -> int:
         """Apply the change feed from the stored cursor until caught up; returns changes seen."""
@@ -136,13 +163,21 @@ class SyncAgent:
             log.info("pulled %d changes after %d (head %d)", len(page.changes), after, page.head_seq)
             applied = self.port.apply_feed_page(page, self.clock())
             seen += len(page.changes)
+            done = applied.cursor >= page.head_seq or not page.changes
             now = self.clock()
-            self.port.record_sync_state(
-                {"hq_head_seq": str(page.head_seq), "last_pull_at": now.isoformat()}, now
-            )
-            if applied.cursor >= page.head_seq or not page.changes:
+            state = {"hq_head_seq": str(page.head_seq), "hq_head_at": now.isoformat()}
+            if done:
+                state |= {"last_pull_ok_at": now.isoformat(), "last_pull_error": ""}
+            self._record(state)
+            if done:
                 break
         return seen
+
+    def _record(self, values: dict[str, str]) -> None:
+        """Keep sync state, with the clock skew the client measured on its last answer."""
+        if self.client.skew is not None:
+            values = {**values, "hq_clock_skew_s": f"{self.client.skew:.3f}"}
+        self.port.record_sync_state(values, self.clock())
 
     def reconcile(self, delivery_date: dt.date) -> ReconcileReport:
         """Compare digest trees with HQ, descend only into differing buckets, repair them."""
@@ -173,7 +208,8 @@ class SyncAgent:
         report.seconds = round(time.perf_counter() - started, 4)
         now = self.clock()
         self.port.record_sync_state(
-            {"last_reconcile": json.dumps(report.as_dict()), "last_reconcile_at": now.isoformat()}, now
+            {"last_reconcile": json.dumps(report.as_dict()), "last_reconcile_at": now.isoformat(),
+             "last_reconcile_error": ""}, now
         )
         log.info("reconciled %s: %s", delivery_date, report.as_dict())
         return report
@@ -208,12 +244,6 @@ class SyncAgent:
                 report.round_trips += 1
                 report.facts_sent += len(facts)
 
-    def sync_once(self) -> dict[str, int]:
-        """Local writes go up before HQ's state comes down (as PowerSync does)."""
-        pushed = self.push()
-        pulled = self.pull()
-        return {"pushed": pushed, "pulled": pulled}
-
     def run(
         self,
         *,
@@ -221,29 +251,47 @@ class SyncAgent:
         on_cycle: Callable[[], None] = lambda: None,
         until_idle: bool = False,
     ) -> None:
-        """Loop until `stop` is set (SIGTERM) or, with `until_idle`, until a cycle finds nothing to do."""
-        backoff = Backoff(self.config.backoff_base, self.config.backoff_cap)
-        next_reconcile = 0.0
+        """Loop until `stop` is set (SIGTERM) or, with `until_idle`, until a round finds nothing to do.
+
+        Push, pull and reconciliation each keep their own schedule and backoff: one that fails (a
+        stalled push, a refused pull) waits alone and never stops the others.
+        """
+        steps: dict[str, Callable[[], int]] = {
+            "push": self.push,
+            "pull": self.pull,
+            "reconcile": lambda: self._reconcile_days(reconcile_dates()),
+        }
+        intervals = {"push": self.config.poll_interval, "pull": self.config.poll_interval,
+                     "reconcile": self.config.reconcile_interval}
+        backoffs = {name: Backoff(self.config.backoff_base, self.config.backoff_cap) for name in steps}
+        due = dict.fromkeys(steps, 0.0)
         while not self.stop.is_set():
-            try:
-                done = self.sync_once()
-                if time.monotonic() >= next_reconcile:
-                    for day in reconcile_dates():
-                        self.reconcile(day)
-                    done["pushed"] += self.push()  # exceptions found are reported at once
-                    next_reconcile = time.monotonic() + self.config.reconcile_interval
-                backoff.reset()
-                self.port.record_sync_state({"last_error": ""}, self.clock())
-                wait = self.config.poll_interval
-                if until_idle and not any(done.values()):
-                    break
-            except Exception as error:  # a daemon keeps going; systemd restarts it if it dies
-                retryable = isinstance(error, errors.Retryable)
-                log.warning("sync cycle failed (%s): %s", "retryable" if retryable else "not retryable", error)
-                self.port.record_sync_state({"last_error": f"{type(error).__name__}: {error}"}, self.clock())
-                wait = backoff.next()
+            worked, failed = 0, False
+            for name, step in steps.items():
+                if self.stop.is_set() or time.monotonic() < due[name]:
+                    continue
+                try:
+                    worked += step()
+                    backoffs[name].reset()
+                    due[name] = time.monotonic() + intervals[name]
+                except Exception as error:  # a daemon keeps going; systemd restarts it if it dies
+                    failed = True
+                    retryable = isinstance(error, errors.Retryable)
+                    log.warning("%s failed (%s): %s", name, "retryable" if retryable else "not retryable", error)
+                    self._record({f"last_{name}_error": f"{type(error).__name__}: {error}"})
+                    due[name] = time.monotonic() + backoffs[name].next()
             on_cycle()
-            self.stop.wait(wait)
+            if until_idle and not failed and not worked:
+                break
+            self.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
+
+    def _reconcile_days(self, days: Iterable[dt.date]) -> int:
+        """Reconcile each day; the exceptions found go up at once. Returns orders repaired or reported."""
+        done = 0
+        for day in days:
+            report = self.reconcile(day)
+            done += report.repaired_from_hq + len(report.exceptions)
+        return done + (self.push() if done else 0)
 
 
 def _without_root(nodes: dict[str, str]) -> dict[str, str]:

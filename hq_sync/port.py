@@ -33,6 +33,15 @@ class DigestRow:
     row_hash: str
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An event HQ will never take as it is (or that cannot even be built): it waits for a person."""
+
+    idempotency_key: str
+    code: str
+    detail: str
+
+
 @dataclass
 class RepairOutcome:
     """How a reconciliation repair ended on the node, per order id."""
@@ -43,7 +52,14 @@ class RepairOutcome:
 
 class EdgePort(Protocol):
     def unacked_events(self, limit: int) -> list[EdgeEvent]:
-        """The oldest outbox events HQ has not acknowledged, in outbox order."""
+        """The oldest outbox events HQ has not acknowledged and none refused, in outbox order.
+
+        A row that does not make a valid `EdgeEvent` is set aside as a dead letter here, not returned.
+        """
+        ...
+
+    def dead_letter(self, refusals: Sequence[Refusal], now: dt.datetime) -> None:
+        """Set refused events aside with their reasons; later events keep flowing."""
         ...
 
     def mark_acked(self, idempotency_keys: Sequence[str], now: dt.datetime) -> None:

@@ -15,6 +15,8 @@ HEADER_EDGE = "X-Haolin-Edge"
 HEADER_TIMESTAMP = "X-Haolin-Timestamp"
 HEADER_NONCE = "X-Haolin-Nonce"
 HEADER_SIGNATURE = "X-Haolin-Signature"
+#: On every answer from HQ, refusals included: HQ's clock (unix seconds), so an edge can measure its skew.
+HEADER_HQ_TIME = "X-Haolin-Hq-Time"
 
 #: Clock skew accepted between edge and HQ. +-10 min must work, so the window is a little wider.
 TOLERANCE_SECONDS = 15 * 60
@@ -83,6 +85,7 @@ def verify(
     if abs(now - timestamp) > tolerance:
         raise SignatureRefused(
             "stale_timestamp",
-            f"timestamp is {int(now - timestamp)} s from HQ's clock; more than {tolerance} s is refused",
+            f"timestamp is {int(now - timestamp)} s from HQ's clock ({HEADER_HQ_TIME} of this answer);"
+            f" more than {tolerance} s is refused",
         )
     return edge_id, nonce, timestamp

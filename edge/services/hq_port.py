@@ -17,7 +17,7 @@ from edge.services.intake import apply_orders_in, load_master_data
 from edge.store import Store, Write
 from edge.store.db import parse_utc
 from hq_sync.digest import row_hash
-from hq_sync.port import DigestRow, PageApplied, RepairOutcome
+from hq_sync.port import DigestRow, PageApplied, Refusal, RepairOutcome
 from hq_sync.protocol import (
     EdgeEvent,
     FeedPage,
@@ -54,11 +54,39 @@ class StorePort:
     # --- outbox ---------------------------------------------------------------------------------
 
     def unacked_events(self, limit: int) -> list[EdgeEvent]:
-        rows = self.store.conn.execute(
-            "SELECT seq, idempotency_key, payload FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [EdgeEvent(seq=seq, idempotency_key=key, **json.loads(body)) for seq, key, body in rows]
+        while True:
+            rows = self.store.conn.execute(
+                "SELECT seq, idempotency_key, payload FROM outbox WHERE acked_at IS NULL AND held_at IS NULL"
+                " ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+            events, unbuildable = [], []
+            for seq, key, body in rows:
+                try:
+                    events.append(EdgeEvent(seq=seq, idempotency_key=key, **json.loads(body)))
+                except (ValueError, TypeError) as error:  # a row from before the contract, or damaged
+                    unbuildable.append(Refusal(key, "invalid_at_edge", _first_line(error)))
+            if not unbuildable:
+                return events
+            self.dead_letter(unbuildable, dt.datetime.now(dt.UTC))
+
+    def dead_letter(self, refusals: Sequence[Refusal], now: dt.datetime) -> None:
+        with self.store.write(self.actor, now) as w:
+            for refusal in refusals:
+                held = w.conn.execute(
+                    "UPDATE outbox SET held_at = ?, last_error = ? WHERE idempotency_key = ? AND acked_at IS NULL"
+                    " AND held_at IS NULL RETURNING seq, payload",
+                    (w.now_text, f"{refusal.code}: {refusal.detail}"[:500], refusal.idempotency_key),
+                ).fetchone()
+                if held is None:
+                    continue  # acknowledged or set aside already (a replay of this answer)
+                message = _loose_json(held["payload"])
+                w.conn.execute(
+                    "INSERT INTO sync_dead_letters (outbox_seq, idempotency_key, kind, subject, code, detail,"
+                    " refused_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (held["seq"], refusal.idempotency_key, str(message.get("kind", "?"))[:200],
+                     str(message.get("subject", ""))[:200], refusal.code[:100], refusal.detail[:2000], w.now_text),
+                )
 
     def mark_acked(self, idempotency_keys: Sequence[str], now: dt.datetime) -> None:
         with self.store.write(self.actor, now) as w:
@@ -252,28 +280,50 @@ def _upsert_sku(w: Write, record: SkuRecord) -> None:
 
 
 def sync_status(store: Store, now: dt.datetime) -> dict[str, Any]:
-    """Lag behind HQ's feed, outbox queue depth, the oldest unsent event's age, the last error."""
+    """What is known and since when: lag each way, the oldest unsent event, each direction's last
+    success and error, dead letters, HQ's clock skew. A lag that cannot be known is None, not 0."""
     state = {r["key"]: r["value"] for r in store.query("SELECT key, value FROM sync_state")}
     depth, oldest = store.conn.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL"
+        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL AND held_at IS NULL"
     ).fetchone()
     cursor = int(state.get("feed_cursor", "0"))
-    head = int(state.get("hq_head_seq", cursor))
-    last_pull = state.get("last_pull_at")
+    head = int(state["hq_head_seq"]) if state.get("hq_head_seq") else None
+    errors = {d: state.get(f"last_{d}_error") or None for d in ("push", "pull", "reconcile")}
+    skew = state.get("hq_clock_skew_s")
     return {
         "feed_cursor": cursor,
         "hq_head_seq": head,
-        "lag_changes": max(0, head - cursor),
-        "last_pull_at": last_pull,
-        "seconds_since_pull": _age(last_pull, now),
-        "last_push_at": state.get("last_push_at"),
+        "hq_head_known_at": state.get("hq_head_at"),
+        "lag_changes": None if head is None else max(0, head - cursor),
+        "lag_events": depth,
         "queue_depth": depth,
         "oldest_unsent_at": oldest,
         "oldest_unsent_age_seconds": _age(oldest, now),
-        "last_error": state.get("last_error") or None,
+        "dead_letters": store.scalar("SELECT COUNT(*) FROM sync_dead_letters WHERE resolved_at IS NULL"),
+        "last_push_ok_at": state.get("last_push_ok_at"),
+        "seconds_since_push": _age(state.get("last_push_ok_at"), now),
+        "last_pull_ok_at": state.get("last_pull_ok_at"),
+        "seconds_since_pull": _age(state.get("last_pull_ok_at"), now),
+        "last_push_error": errors["push"],
+        "last_pull_error": errors["pull"],
+        "last_reconcile_error": errors["reconcile"],
+        "last_error": errors["push"] or errors["pull"] or errors["reconcile"],
+        "hq_clock_skew_s": None if skew is None else float(skew),
         "open_exceptions": store.scalar("SELECT COUNT(*) FROM sync_exceptions WHERE resolved_at IS NULL"),
         "last_reconcile": json.loads(state["last_reconcile"]) if state.get("last_reconcile") else None,
     }
+
+
+def _first_line(error: Exception) -> str:
+    return " ".join(str(error).split())[:2000]
+
+
+def _loose_json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _age(text: str | None, now: dt.datetime) -> float | None:

@@ -30,9 +30,9 @@ from hq_sync.protocol import (
     SkuRecord,
     StoreRecord,
 )
-from hq_sync.reference_hq.db import HqDb, KeyReused, OrderDraft, UnknownOrder, known_payload_problem
+from hq_sync.reference_hq.db import HqDb, OrderDraft, UnknownOrder
 from hq_sync.reference_hq.faults import Faults, FaultState
-from hq_sync.signing import TOLERANCE_SECONDS, SignatureRefused, verify
+from hq_sync.signing import HEADER_HQ_TIME, TOLERANCE_SECONDS, SignatureRefused, verify
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE = 5000
@@ -65,6 +65,12 @@ def create_app(
     @app.exception_handler(ApiRefusal)
     async def _refused(request: Request, error: ApiRefusal) -> JSONResponse:
         return JSONResponse(ErrorBody(code=error.code, detail=error.detail).model_dump(), status_code=error.status)
+
+    @app.middleware("http")
+    async def _clock(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers[HEADER_HQ_TIME] = f"{clock():.3f}"
+        return response
 
     @app.middleware("http")
     async def _nemesis(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -134,13 +140,7 @@ def create_app(
     @app.post("/v1/events")
     async def events(edge: Edge, request: Request) -> Response:
         batch = await parsed(request, EventBatch)
-        problems = [p for p in map(known_payload_problem, batch.events) if p]
-        if problems:
-            raise ApiRefusal(422, "invalid_payload", "; ".join(problems[:10]))
-        try:
-            acks = await asyncio.to_thread(db.apply_events, edge, batch.events)
-        except KeyReused as error:
-            raise ApiRefusal(409, "idempotency_key_reused", str(error)) from None
+        acks = await asyncio.to_thread(db.apply_events, edge, batch.events)
         return Response(EventAcks(acks=acks).model_dump_json(), media_type="application/json")
 
     @app.post("/v1/digest/nodes")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from hq_sync.digest import DigestTree, row_hash
 from hq_sync.protocol import (
@@ -74,14 +74,6 @@ class OrderDraft(BaseModel):
     campaign_id: str | None = None
     delivery_date: dt.date
     lines: list[OrderLine] = Field(min_length=1, max_length=200)
-
-
-class KeyReused(Exception):
-    """An idempotency key arrived again with other content: refused, nothing applied."""
-
-    def __init__(self, key: str):
-        self.key = key
-        super().__init__(f"idempotency key {key} was already used for an event with other content")
 
 
 class UnknownOrder(LookupError):
@@ -195,10 +187,16 @@ class HqDb:
         return FeedPage(after=after, next_cursor=next_cursor, head_seq=max(head, after), changes=changes)
 
     def apply_events(self, edge_id: str, events: Sequence[EdgeEvent]) -> list[EventAck]:
-        """Apply a batch at most once per key; a replay answers with the first result."""
+        """Answer each event of a batch on its own: applied at most once per key (a replay answers with
+        the first result), or refused with a reason, which stops nothing else."""
         with self._write() as conn:
             acks = []
             for event in events:
+                problem = payload_problem(event)
+                if problem is not None:
+                    acks.append(EventAck(idempotency_key=event.idempotency_key, status="refused",
+                                         code=problem[0], detail=problem[1]))
+                    continue
                 content = hashlib.sha256(event.model_dump_json().encode()).hexdigest()
                 seen = conn.execute(
                     "SELECT content_sha256, result FROM idempotency WHERE edge_id = ? AND idempotency_key = ?",
@@ -206,7 +204,10 @@ class HqDb:
                 ).fetchone()
                 if seen is not None:
                     if seen[0] != content:
-                        raise KeyReused(event.idempotency_key)
+                        acks.append(EventAck(
+                            idempotency_key=event.idempotency_key, status="refused", code="idempotency_key_reused",
+                            detail=f"idempotency key {event.idempotency_key} was already used for other content"))
+                        continue
                     conn.execute(
                         "UPDATE idempotency SET hits = hits + 1 WHERE edge_id = ? AND idempotency_key = ?",
                         (edge_id, event.idempotency_key),
@@ -339,13 +340,15 @@ class HqDb:
                 for e, k, s, p, r in rows]
 
 
-def known_payload_problem(event: EdgeEvent) -> str | None:
-    """A known kind whose payload does not match its model: say what is wrong."""
+def payload_problem(event: EdgeEvent) -> tuple[str, str] | None:
+    """(code, detail) when HQ will never take this event: a kind outside the contract, or a payload
+    that does not match its kind's model (naming the field)."""
     model = EVENT_PAYLOADS.get(event.kind)
     if model is None:
-        return None
+        return "unknown_kind", f"event kind {event.kind!r} is not in the protocol"
     try:
         model.model_validate(event.payload)
-    except ValueError as error:
-        return f"event {event.idempotency_key} ({event.kind}): {error}"
+    except ValidationError as error:
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:5])
+        return "invalid_payload", f"{event.kind}: {where}"
     return None

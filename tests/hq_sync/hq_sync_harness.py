@@ -229,10 +229,12 @@ class Edge:
         return DigestTree.build(((r.hq_order_id, r.row_hash) for r in rows), depth).root
 
     def outbox_keys(self) -> list[str]:
-        return [r[0] for r in self.store.conn.execute("SELECT idempotency_key FROM outbox ORDER BY seq")]
+        """Keys of the events HQ should have: all but those set aside as refused."""
+        return [r[0] for r in self.store.conn.execute(
+            "SELECT idempotency_key FROM outbox WHERE held_at IS NULL ORDER BY seq")]
 
     def unacked(self) -> int:
-        return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"))
+        return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL AND held_at IS NULL"))
 
     def pick(self, hq_order_id: str, line_no: int, qty: int, at: dt.datetime, picker: str = "P01") -> None:
         """What a picker's scan does: the line's quantity, the order's stage and the event, at once."""

@@ -189,14 +189,17 @@ def test_clock_skew_of_ten_minutes(tmp_path: Path, skew: int, fault_ledger: Coun
         server.close()
 
 
-def test_clock_too_far_off_is_refused_and_reported(tmp_path: Path) -> None:
-    server = Hq(tmp_path, clock_skew=-20 * 60)
+def test_clock_beyond_the_correction_bound_is_refused_and_reported(tmp_path: Path) -> None:
+    server = Hq(tmp_path, clock_skew=-2 * 3600)
     try:
         server.seed(5)
         edge = Edge(tmp_path / "edge", server.url)
         proc, _log = edge.start_agent("--no-reconcile")
         with running(proc):
-            _wait(lambda: "stale_timestamp" in _status(edge).get("last_error", ""), "refusal")
+            _wait(lambda: "stale_timestamp" in _status(edge).get("last_pull_error", ""), "refusal")
+        status = _status(edge)
+        assert "HQ's clock is -7200 s from ours" in status["last_pull_error"]
+        assert abs(float(status["hq_clock_skew_s"]) + 7200) < 5
         assert edge.orders() == {} and server.stats()["events"] == 0
     finally:
         server.close()

@@ -64,12 +64,14 @@ def test_replay_returns_the_first_result_and_applies_nothing(hq: TestClient) -> 
     assert (stats["events"], stats["deliveries"]) == (2, 4)
 
 
-def test_reused_key_with_other_content_is_refused_whole(hq: TestClient) -> None:
+def test_reused_key_with_other_content_is_refused_alone(hq: TestClient) -> None:
     first = event(1, 2)
     assert push(hq, [first])[0] == 200
-    status, body = push(hq, [event(2, 3), event(1, 3, key=first.idempotency_key)])
-    assert status == 409 and body["code"] == "idempotency_key_reused"
-    assert hq.get("/admin/stats", headers=ADMIN).json()["events"] == 1  # event 2 was not applied either
+    status, body = push(hq, [event(2, 3), event(1, 3, key=first.idempotency_key), event(3, 4)])
+    assert status == 200
+    assert [(a["status"], a["code"]) for a in body["acks"]] == [
+        ("applied", None), ("refused", "idempotency_key_reused"), ("applied", None)]
+    assert hq.get("/admin/stats", headers=ADMIN).json()["events"] == 3
 
 
 def test_reordered_deliveries_keep_the_newest_pick(hq: TestClient) -> None:
@@ -80,15 +82,22 @@ def test_reordered_deliveries_keep_the_newest_pick(hq: TestClient) -> None:
     assert hq_picked(hq) == [{"line_no": 1, "picked_qty": 5}]
 
 
-def test_known_kind_with_a_bad_payload_is_refused_with_its_key(hq: TestClient) -> None:
-    bad = event(1, 2).model_copy(update={"payload": {"hq_order_id": "O1"}})
-    status, body = push(hq, [bad])
-    assert status == 422 and bad.idempotency_key in body["detail"] and "line_no" in body["detail"]
+def test_a_bad_payload_or_an_unknown_kind_is_refused_alone_with_its_reason(hq: TestClient) -> None:
+    bad = event(2, 2).model_copy(update={"payload": {"hq_order_id": "O1"}})
+    other = event(3, 0).model_copy(update={"kind": "wave.released", "payload": {"wave": 3}})
+    status, body = push(hq, [event(1, 1), bad, other, event(4, 3)])
+    assert status == 200
+    acks = body["acks"]
+    assert [a["status"] for a in acks] == ["applied", "refused", "refused", "applied"]
+    assert acks[1]["code"] == "invalid_payload" and "line_no" in acks[1]["detail"]
+    assert acks[2]["code"] == "unknown_kind" and "wave.released" in acks[2]["detail"]
+    assert hq_picked(hq) == [{"line_no": 1, "picked_qty": 3}]
 
 
-def test_unknown_kinds_are_kept_and_acknowledged(hq: TestClient) -> None:
-    other = event(1, 0).model_copy(update={"kind": "wave.released", "payload": {"wave": 3}})
-    assert push(hq, [other])[1]["acks"][0]["status"] == "applied"
+def test_every_answer_carries_hqs_clock(hq: TestClient) -> None:
+    response = hq.get("/v1/feed")  # unsigned: refused, and still it tells the time
+    assert response.status_code == 401
+    assert abs(float(response.headers[signing.HEADER_HQ_TIME]) - time.time()) < 5
 
 
 @pytest.mark.parametrize("body", [b"", b"{", b"\xff\xfe", b'{"events": []}', b'{"events": [{"seq": 0}]}'])

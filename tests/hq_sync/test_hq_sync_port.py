@@ -133,7 +133,7 @@ def test_status_reports_queue_and_lag(port: StorePort) -> None:
     pick(port, "O1", 1)
     with port.store.write("P01", NOW) as w:
         w.emit(TourDonePayload(), "T1")
-    port.record_sync_state({"hq_head_seq": "10", "last_pull_at": NOW.isoformat()}, NOW)
+    port.record_sync_state({"hq_head_seq": "10", "last_pull_ok_at": NOW.isoformat()}, NOW)
     status = sync_status(port.store, NOW + dt.timedelta(seconds=90))
     assert (status["feed_cursor"], status["lag_changes"], status["queue_depth"]) == (4, 6, 1)
     assert status["oldest_unsent_age_seconds"] == 90.0 and status["seconds_since_pull"] == 90.0
