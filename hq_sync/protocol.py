@@ -566,6 +566,25 @@ class CrateDeliveredPayload(EventPayload):
     condition: Literal["ok", "damaged", "warm"]
 
 
+class OrderEtaPayload(EventPayload):
+    """`order.eta` (subject: the HQ order id): when the order's truck is expected at its store, re-timed
+    from the actual times at departure, after every handoff and when the driver's phone shares the
+    truck's position, so the mini-program can say "on truck 3, arriving 14:20-14:40"."""
+
+    KIND = "order.eta"
+    delivery_date: dt.date
+    store_id: Id
+    route_id: Id
+    truck_no: int = Field(ge=1, description="the route's number that day, as the driver and store know it")
+    vehicle_id: Id
+    stop_no: int = Field(ge=1)
+    stops_before: int = Field(ge=0, description="deliveries still to make before this one")
+    eta_from: dt.datetime
+    eta_to: dt.datetime
+    late: bool = Field(description="expected after the store's delivery window closes")
+    basis: Literal["departure", "handoff", "position"]
+
+
 class PoLineOut(_Message):
     sku_id: Id
     quantity: int = Field(ge=0)

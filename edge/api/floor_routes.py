@@ -13,7 +13,7 @@ from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
-from edge.services.floor import fleet, handoff, loading, owner_approval, ownership, plan_jobs, routes
+from edge.services.floor import eta, fleet, handoff, loading, owner_approval, ownership, plan_jobs, routes
 from edge.services.floor.handoff import Confirmation, HandoffScan
 from edge.services.floor.scanlog import ScanIn
 
@@ -28,6 +28,11 @@ class PlanRequest(BaseModel):
     delivery_date: dt.date
     time_limit_s: float | None = Field(default=None, ge=1, le=300, description="default: the site's"
                                        " route_time_limit_s")
+
+
+class Position(BaseModel):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
 
 
 class DriverRequest(BaseModel):
@@ -124,9 +129,27 @@ def override(route_id: str, body: OverrideRequest, store: StoreDep, now: NowDep,
 
 
 @router.post("/routes/{route_id}/depart")
-def depart(route_id: str, store: StoreDep, now: NowDep, who: DriverOrSupervisor) -> dict[str, Any]:
+def depart(route_id: str, store: StoreDep, settings: SettingsDep, now: NowDep, who: DriverOrSupervisor,
+           site: SiteDep) -> dict[str, Any]:
     with floor_errors():
-        return loading.depart(store, route_id, who=who, now=now)
+        gone = loading.depart(store, route_id, who=who, now=now)
+        eta.after(store, route_id, site=site, zone=settings.zone, who=who, now=now, basis="departure")
+        return gone
+
+
+@router.post("/routes/{route_id}/position")
+def position(route_id: str, body: Position, store: StoreDep, settings: SettingsDep, now: NowDep, who: Driver,
+             site: SiteDep) -> list[dict[str, Any]]:
+    """The driver's phone shares the truck's position: the rest of the route is re-timed, ETAs sent."""
+    with floor_errors():
+        return eta.share_position(store, route_id, (body.latitude, body.longitude), site=site, zone=settings.zone,
+                                  driver=who, now=now)
+
+
+@router.get("/routes/late-stops")
+def late_stops(store: StoreDep, date: DateQuery, now: NowDep, _: Supervisor) -> list[dict[str, Any]]:
+    """Stops expected after their store's window closes (or whose window has closed), for a call in time."""
+    return eta.late_stops(store, date, now)
 
 
 @router.get("/routes/{route_id}/stops/{stop_no}")
@@ -187,6 +210,8 @@ def handoff_code(store: StoreDep, now: NowDep, date: DateQuery,
 
 @router.post("/routes/{route_id}/stops/{stop_no}/confirm")
 def confirm(route_id: str, stop_no: int, body: Confirmation, store: StoreDep, settings: SettingsDep, now: NowDep,
-            who: Driver) -> dict[str, Any]:
+            who: Driver, site: SiteDep) -> dict[str, Any]:
     with floor_errors():
-        return handoff.confirm(store, settings.data_dir, route_id, stop_no, body, driver=who, now=now)
+        proof = handoff.confirm(store, settings.data_dir, route_id, stop_no, body, driver=who, now=now)
+        eta.after(store, route_id, site=site, zone=settings.zone, who=who, now=now, basis="handoff")
+        return proof

@@ -9,7 +9,7 @@ from typing import Any
 
 from edge.domain.auth import Role
 from tests.fixtures.edge import EdgeNode
-from tests.floor_api.floor_helpers import API, new_scan, pick_every_tour, sort_everything
+from tests.floor_api.floor_helpers import API, assign_route, new_scan, pick_every_tour, sort_everything
 
 
 def _job(node: EdgeNode, **body: Any) -> dict[str, Any]:
@@ -72,7 +72,9 @@ def test_replanning_keeps_a_loading_truck_and_plans_the_rest_on_the_trucks_left(
     first = _job(node, time_limit_s=2)["result"]["routes"]
     sort_everything(node)
     loading = first[0]
+    assign_route(node, loading["route_id"])
     crate = node.store.scalar("SELECT sscc FROM crates WHERE route_id = ? LIMIT 1", (loading["route_id"],))
+    assign_route(node, loading["route_id"])
     loaded = node.client.post(f"{API}/routes/{loading['route_id']}/load-scans", json=new_scan(crate),
                               headers=node.headers(Role.DRIVER))
     assert loaded.json()["ok"], loaded.text
