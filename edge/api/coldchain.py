@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
+from edge.api.deps import NowDep, SettingsDep, StoreDep, refusal, requires
 from edge.domain.auth import Principal, Role
 from edge.services import alarms, coldchain_exposure, coldchain_report, telemetry
 from edge.services.coldchain_assets import ColdChainSpec, apply_spec
+from edge.services.floor import ownership
 
 router = APIRouter(prefix="/api/v1/coldchain", tags=["coldchain"])
 Viewer = Annotated[Principal, requires(Role.SUPERVISOR, Role.HQ)]
@@ -93,12 +94,11 @@ def suppress(store: StoreDep, now: NowDep, principal: Supervisor, body: Suppress
 
 
 @router.get("/exposure/crates/{sscc}")
-def crate_exposure(store: StoreDep, now: NowDep, sscc: str,
+def crate_exposure(store: StoreDep, now: NowDep, sscc: str, request: Request,
                    principal: Annotated[Principal, requires(Role.SUPERVISOR, Role.DRIVER, Role.STORE_OWNER, Role.HQ)],
                    ) -> dict[str, Any]:
-    if principal.role == Role.STORE_OWNER and store.scalar(
-            "SELECT store_id FROM crates WHERE sscc = ?", (sscc,)) != principal.store_id:
-        raise HTTPException(404, f"no crate {sscc} for your store")
+    if not ownership.may_see_crate(store, sscc, principal):
+        raise HTTPException(404, refusal(request, "security.object.crate_not_yours", sscc=sscc))
     try:
         return coldchain_exposure.crate_exposure(store, sscc, now=now)
     except LookupError as exc:
@@ -106,8 +106,10 @@ def crate_exposure(store: StoreDep, now: NowDep, sscc: str,
 
 
 @router.get("/exposure/trips/{route_id}")
-def trip_exposure(store: StoreDep, now: NowDep, route_id: str,
-                  _: Annotated[Principal, requires(Role.SUPERVISOR, Role.DRIVER, Role.HQ)]) -> dict[str, Any]:
+def trip_exposure(store: StoreDep, now: NowDep, route_id: str, request: Request,
+                  who: Annotated[Principal, requires(Role.SUPERVISOR, Role.DRIVER, Role.HQ)]) -> dict[str, Any]:
+    if who.role == Role.DRIVER and route_id not in ownership.own_route_ids(store, who):
+        raise HTTPException(403, refusal(request, "security.object.route_not_yours", route_id=route_id))
     try:
         return coldchain_exposure.trip_exposure(store, route_id, now)
     except LookupError as exc:

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,14 +132,22 @@ def _count_failure(w: Write, scope: str, key: str, standing: int) -> None:
         (scope, key, failures, w.now_text, utc_text(locked) if locked else None))
 
 
-def _check_pin(w: Write, code: str, pin: str, device_id: str | None, address: str | None) -> Any:
-    """The person behind a code and PIN, inside the caller's write transaction; else an AuthError
+Proof = Callable[[Any], bool]
+
+
+def pin_proof(pin: str) -> Proof:
+    """The usual proof: the PIN, checked with the same argon2id cost whether the person exists or not."""
+    return lambda person: _pin_matches(person["pin_hash"] if person else _dummy_hash(), pin)
+
+
+def _check(w: Write, code: str, proof: Proof, device_id: str | None, address: str | None) -> Any:
+    """The person behind a code and proof, inside the caller's write transaction; else an AuthError
     to raise once the counts are committed."""
     person = w.conn.execute("SELECT * FROM people WHERE code = ? AND active", (code,)).fetchone()
     keys = [(scope, key) for scope, key in (("account", person["person_id"] if person else None),
                                             ("device", device_id), ("address", address)) if key]
     standing = {scope: _standing(w, scope, key) for scope, key in keys}
-    matches = _pin_matches(person["pin_hash"] if person else _dummy_hash(), pin)  # same cost for everyone
+    matches = proof(person)  # always run: an unknown code costs what a known one does
     for scope in ("device", "address"):
         locked = standing.get(scope, (0, None))[1]
         if locked is not None and locked > w.now:
@@ -169,7 +178,7 @@ def sign_in(
     token_id, token, token_hash = new_token()
     expires = now + lifetime
     with store.write("system", now, device_id) as w:
-        checked = _check_pin(w, code, pin, device_id, address)
+        checked = _check(w, code, pin_proof(pin), device_id, address)
         if not isinstance(checked, AuthError):
             principal = _principal(checked, device_id, token_id)
             w.conn.execute("DELETE FROM sessions WHERE expires_at < ?", (w.now_text,))
@@ -184,11 +193,12 @@ def sign_in(
     return SignedIn(token, principal, expires)
 
 
-def check_person(store: Store, code: str, pin: str, *, now: dt.datetime, device_id: str | None = None,
+def check_person(store: Store, code: str, proof: Proof, *, now: dt.datetime, device_id: str | None = None,
                  address: str | None = None) -> Principal:
-    """A person's code and PIN checked under sign-in's own limits, opening no session."""
+    """A person's code and proof (`pin_proof`, or another secret of theirs) checked under sign-in's
+    own limits, opening no session."""
     with store.write("system", now, device_id) as w:
-        checked = _check_pin(w, code, pin, device_id, address)
+        checked = _check(w, code, proof, device_id, address)
     if isinstance(checked, AuthError):
         raise checked
     return _principal(checked, device_id)

@@ -88,6 +88,13 @@ def plan_routes(node: EdgeNode) -> dict[str, Any]:
     return r.json()
 
 
+def assign_route(node: EdgeNode, route_id: str, driver: str = "D01") -> None:
+    """A supervisor gives the route to a driver: drivers work only routes assigned to them."""
+    r = node.client.post(f"{API}/routes/{route_id}/assign", json={"driver_id": driver},
+                         headers=node.headers(Role.SUPERVISOR))
+    assert r.status_code == 200, r.text
+
+
 def sort_everything(node: EdgeNode, close: bool = True) -> None:
     """Every SKU to every store's crates at one put wall, then every crate closed."""
     date = str(node.delivery_date)

@@ -13,6 +13,7 @@ from edge.services import auth
 from tests.fixtures.edge import EdgeNode
 from tests.floor_api.floor_helpers import (
     API,
+    assign_route,
     new_scan,
     outbox,
     pick_every_tour,
@@ -58,6 +59,7 @@ def test_manifest_is_in_reverse_stop_order_and_wrong_truck_is_flagged(loaded_day
                              headers=node.headers(Role.SUPERVISOR)).json()
     assert len(routes) >= 2, "the small demo should need two trucks"
     first, second = routes[0]["route_id"], routes[1]["route_id"]
+    assign_route(node, first)
     man = node.client.get(f"{API}/routes/{first}/manifest", headers=node.headers(Role.DRIVER)).json()
     stops = [c["stop_no"] for c in man["crates"]]
     assert stops == sorted(stops, reverse=True) and len(man["missing"]) == len(man["crates"])
@@ -82,6 +84,7 @@ def test_departure_with_a_missing_crate_needs_a_supervisor_override(loaded_day: 
                            headers=node.headers(Role.DRIVER))
     assert mine.json() == []  # no route is D01's yet
     route_id = node.store.scalar("SELECT route_id FROM routes ORDER BY route_no LIMIT 1")
+    assign_route(node, route_id)
     man = node.client.get(f"{API}/routes/{route_id}/manifest", headers=node.headers(Role.DRIVER)).json()
     left_behind = man["crates"][-1]["sscc"]
     scans = [new_scan(c["sscc"]) for c in man["crates"] if c["sscc"] != left_behind]
@@ -126,6 +129,7 @@ def test_handoff_with_an_exception_sends_proof_of_delivery(loaded_day: EdgeNode)
     if not stop:
         pytest.skip("S0001 has no orders in this demo")
     route_id, stop_no = stop[0]["route_id"], stop[0]["stop_no"]
+    assign_route(node, route_id)
     man = node.client.get(f"{API}/routes/{route_id}/manifest", headers=node.headers(Role.DRIVER)).json()
     node.client.post(f"{API}/routes/{route_id}/load-scans/batch",
                      json={"scans": [new_scan(c["sscc"]) for c in man["crates"]]}, headers=node.headers(Role.DRIVER))

@@ -20,6 +20,7 @@ from hq_sync.reference_hq.db import known_payload_problem
 from tests.fixtures.edge import EdgeNode
 from tests.floor_api.floor_helpers import (
     API,
+    assign_route,
     build_wave,
     new_scan,
     outbox,
@@ -38,6 +39,7 @@ def _payloads(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
 
 
 def _load_and_depart(node: EdgeNode, route_id: str) -> list[dict[str, Any]]:
+    assign_route(node, route_id)
     man = node.client.get(f"{API}/routes/{route_id}/manifest", headers=node.headers(Role.DRIVER)).json()
     loaded = node.client.post(f"{API}/routes/{route_id}/load-scans/batch",
                               json={"scans": [new_scan(c["sscc"]) for c in man["crates"]]},

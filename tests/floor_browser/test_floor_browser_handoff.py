@@ -1,7 +1,7 @@
 """Handoff at a store on the driver's phone: crates scanned off the truck, one marked damaged while
-the phone has no signal (and the page even reloads), the owner signs with a PIN and a photo still
-offline; back online everything arrives once: the exception, the delivered crates, and the proof
-of delivery in the outbox for HQ."""
+the phone has no signal (and the page even reloads), the owner signs with the day's handoff code
+(their PIN is never kept on the phone) and a photo still offline; back online everything arrives
+once: the exception, the delivered crates, and the proof of delivery in the outbox for HQ."""
 
 from __future__ import annotations
 
@@ -79,15 +79,30 @@ def test_floor_browser_handoff_with_a_damaged_crate_offline(pda: Pda, live_edge:
     expect(page.locator("#scanned")).to_have_text("2")
     expect(page.locator(f"#crates li[data-sscc='{damaged}']")).to_have_class(re.compile(r"\bflag\b"))
 
-    # The owner signs on the driver's phone, still offline, with a photo of the damaged crate.
+    # The owner signs on the driver's phone, still offline, with a photo of the damaged crate: a PIN
+    # typed offline is not kept; the day's handoff code from the owner's own phone is.
+    owner = f"O{store_id[1:]}"
+    with live_edge.api(owner) as own_phone:
+        day_code = own_phone.get("/api/v1/floor/handoff-code", params={"date": str(live_edge.delivery_date)}).json()
     photo = tmp_path / "crate.png"
     photo.write_bytes(tiny_png())
-    page.fill("#owner", f"O{store_id[1:]}")
+    page.fill("#owner", owner)
     page.fill("#owner-pin", DEMO_PIN)
+    page.click("#confirm-go")
+    expect(page.locator("#message")).to_contain_text("交接码")
+    expect(page.locator("#sync")).to_have_attribute("data-pending", "1")
+    page.fill("#owner-pin", day_code["code"])
     page.set_input_files("#photo", str(photo))
     page.click("#confirm-go")
     expect(page.locator("#message")).to_contain_text("已确认收货")
     expect(page.locator("#sync")).to_have_attribute("data-pending", "2")
+    queued = page.evaluate("""() => new Promise((resolve) => {
+        indexedDB.open("haolin-floor").onsuccess = (e) => {
+            const rows = e.target.result.transaction("queue").objectStore("queue").getAll();
+            rows.onsuccess = () => resolve(JSON.stringify(rows.result.map((r) => ({ ...r.payload, photo: null }))));
+        };
+    })""")
+    assert day_code["code"] in queued and DEMO_PIN not in queued and '"pin"' not in queued
     assert live_edge.store.scalar("SELECT status FROM route_stops WHERE route_id = ? AND stop_no = ?",
                                   (route_id, stop_no)) == "pending"
 

@@ -1,9 +1,11 @@
 // Handoff at the store, on the driver's phone: scan each crate off the truck (marking damaged or
-// warm ones), then the store owner confirms with their PIN and, where there is a camera, a photo.
-// Works with no signal: scans and the confirmation wait in the same queue as the picker's scans.
+// warm ones), then the store owner confirms and, where there is a camera, adds a photo. Works with
+// no signal: scans and the confirmation wait in the same queue as the picker's scans. The owner's
+// PIN never waits there: online it is checked at once and traded for a signed approval of this
+// stop; offline the owner gives the day's handoff code from their own phone (docs/security.md).
 
-import { api, ApiError, describe, requireSession } from "/static/session.js";
-import { accepted, apiSender, loadState, refused, saveState, ScanQueue } from "/static/scan-queue.js";
+import { api, ApiError, csrfHeaders, describe, NetworkError, requireSession } from "/static/session.js";
+import { accepted, apiSender, loadState, NeedsSignIn, refused, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge } from "/static/scanner.js";
 import { classify, ScanError } from "/static/gs1.js";
 import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
@@ -21,14 +23,18 @@ async function sendConfirm(entry) {
     let photoId = null;
     if (p.photo) {
       const response = await fetch(`${stopPath(p)}/photo`, { method: "POST", body: p.photo,
-        headers: { "Content-Type": p.photo.type || "image/jpeg", Authorization: `Bearer ${session.token}` } });
+        headers: { "Content-Type": p.photo.type || "image/jpeg", ...csrfHeaders() }, credentials: "same-origin" });
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       photoId = (await response.json()).photo_id;
     }
-    const proof = await api(`${stopPath(p)}/confirm`, { method: "POST", body: { owner_code: p.owner_code, pin: p.pin,
-      photo_id: photoId, exceptions: p.exceptions, scan_id: entry.id } });
+    const proof = await api(`${stopPath(p)}/confirm`, { method: "POST", body: { owner_code: p.owner_code,
+      approval: p.approval, handoff_code: p.handoff_code, photo_id: photoId, exceptions: p.exceptions } });
     return [accepted({ ...proof, kind: "confirm" })];
   } catch (err) {
+    // the driver's own session ended (e.g. idle while out of signal): keep the consent, sign in again
+    if (err instanceof ApiError && err.status === 401 && err.code !== "security.signin.refused") {
+      throw new NeedsSignIn(err.message);
+    }
     if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
       return [refused(describe(err), { kind: "confirm", code: err.code, message: describe(err) })];
     }
@@ -153,18 +159,46 @@ function onScan(raw) {
   say(crate.condition === "ok" ? "ok" : "error", t("floor.handoff.scanned", { n: stop().crates.filter((c) => c.scanned).length, m: stop().crates.length }));
 }
 
-$("confirm").addEventListener("submit", (e) => {
+const HANDOFF_CODE = /^\d{10}$/;
+
+/**
+ * What the queue may keep as the owner's consent: a signed approval when the node can check the PIN
+ * now, else the day's handoff code; null when offline and what was typed is not a handoff code.
+ */
+async function consent(route_id, stop_no, owner_code, secret) {
+  if (navigator.onLine) {
+    try {
+      const answer = await api(`${stopPath({ route_id, stop_no })}/owner-approval`, { method: "POST",
+        body: { owner_code, pin: secret } });
+      return { approval: answer.approval };
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+    }
+  }
+  return HANDOFF_CODE.test(secret) ? { owner_code, handoff_code: secret } : null;
+}
+
+$("confirm").addEventListener("submit", async (e) => {
   e.preventDefault();
   const here = stop();
+  const route_id = state.route_id, secret = $("owner-pin").value;
+  $("owner-pin").value = "";
+  let proof;
+  try {
+    proof = await consent(route_id, here.stop_no, $("owner").value.trim(), secret);
+  } catch (err) {
+    say("error", describe(err));
+    return;
+  }
+  if (!proof) { say("error", t("floor.handoff.code_needed", { digits: 10 })); return; }
   // Damaged and warm crates went with their scans (the server recorded them then); crates not
   // scanned become missing when the owner signs, so the confirmation itself declares nothing more.
   const exceptions = here.crates.filter((c) => c.scanned && c.condition !== "ok");
-  const payload = { kind: "confirm", route_id: state.route_id, stop_no: here.stop_no, owner_code: $("owner").value.trim(),
-    pin: $("owner-pin").value, exceptions: [], photo: $("photo").files[0] ?? null };
+  const payload = { kind: "confirm", route_id, stop_no: here.stop_no, ...proof, exceptions: [],
+    photo: $("photo").files[0] ?? null };
   here.confirmed = true;
   const snapshot = structuredClone(state);
   saving = queue.push(payload, STATE_KEY, snapshot, saving).catch((err) => say("error", String(err)));
-  $("owner-pin").value = "";
   const missing = here.crates.filter((c) => !c.scanned).length;
   say("done", t("floor.handoff.confirmed", { missing, exceptions: exceptions.length }));
   const next = state.stops.find((s) => !s.confirmed);

@@ -1,4 +1,5 @@
-// Sign in with a personal code (typed or scanned) and a PIN; the token is kept for the API and
+// Sign in with a personal code (typed or scanned) and a PIN; the session comes back as an HttpOnly
+// cookie (the page keeps only who signed in and the anti-forgery token), and
 // the person goes back to the page they came from, or to their role's page.
 
 import { api, deviceId, describe, saveSession } from "/static/session.js";
@@ -22,7 +23,7 @@ form.addEventListener("submit", async (e) => {
   button.disabled = true;
   try {
     const signed = await api("/api/v1/auth/sign-in", { method: "POST",
-      body: { code: code.value.trim(), pin: pin.value, device_id: deviceId() } });
+      body: { code: code.value.trim(), pin: pin.value, device_id: deviceId(), session: "cookie" } });
     saveSession(signed);
     const next = new URLSearchParams(location.search).get("next");
     const target = next && next.startsWith("/floor/") ? next : HOME[signed.principal.role] || "/";

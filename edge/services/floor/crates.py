@@ -194,7 +194,7 @@ def reprint(store: Store, sscc: str, reason: str, printer: LabelOutput | None, *
 def stage_scan(store: Store, scan: StageScan, *, who: Principal, now: dt.datetime) -> dict[str, Any]:
     """A crate seen in a cold room (staging before loading)."""
     with store.write(who.actor, now, scan.device_id or who.device_id) as w:
-        previous = scanlog.replay(w, scan.scan_id)
+        previous = scanlog.replay(w, scan)
         if previous is not None:
             return previous
         code = classify(scan.code)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from edge.domain.auth import Principal, Role
 from edge.domain.floor.codes import classify
 from edge.services import auth
 from edge.services.coldchain_exposure import crate_summary
-from edge.services.floor import scanlog
+from edge.services.floor import owner_approval, ownership, scanlog
 from edge.services.floor.crates import crate_scan
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
 from edge.services.floor.scanlog import ScanIn
@@ -39,10 +40,25 @@ class ExceptionIn(BaseModel):
 
 
 class Confirmation(BaseModel):
-    owner_code: str = Field(min_length=1, max_length=64)
-    pin: str = Field(min_length=1, max_length=16)
+    """The owner's consent, one of: a signed `approval` (the PIN was checked online and forgotten), the
+    day's `handoff_code` from the owner's own sign-in (offline), or the `pin` sent straight from a
+    device that is online and keeps nothing."""
+
+    owner_code: str | None = Field(default=None, min_length=1, max_length=64)
+    pin: str | None = Field(default=None, min_length=1, max_length=16)
+    approval: str | None = Field(default=None, max_length=512, description="from .../owner-approval")
+    handoff_code: str | None = Field(default=None, pattern=rf"^\d{{{owner_approval.CODE_DIGITS}}}$")
     photo_id: str | None = Field(default=None, max_length=64, description="the uploaded photo this proof shows")
     exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_consent(self) -> Confirmation:
+        given = [name for name in ("pin", "approval", "handoff_code") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of pin, approval or handoff_code")
+        if given[0] != "approval" and self.owner_code is None:
+            raise ValueError(f"owner_code is needed with {given[0]}")
+        return self
 
 
 def _stop(conn: Any, route_id: str, stop_no: int) -> Any:
@@ -90,14 +106,14 @@ def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *
                  now: dt.datetime) -> dict[str, Any]:
     device = scan.device_id or driver.device_id
     with store.write(driver.actor, now, device) as w:
-        previous = scanlog.replay(w, scan.scan_id)
+        previous = scanlog.replay(w, scan)
         if previous is not None:
             return previous
         stop = _stop(w.conn, route_id, stop_no)
         code = classify(scan.code)
         crate = w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (code.sscc,)).fetchone() if code.sscc else None
         at = scanlog.scanned_time(scan, now)
-        if stop["driver_id"] not in (None, driver.subject_id):
+        if not ownership.drives(stop, driver):
             answer = scanlog.outcome(scan, "not_your_route", {"driver_id": stop["driver_id"]})
         elif stop["route_status"] not in ("departed", "done"):
             answer = scanlog.outcome(scan, "not_departed", {})
@@ -127,8 +143,12 @@ def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *
 
 def save_photo(store: Store, data_dir: Path, route_id: str, stop_no: int, body: bytes, *, driver: Principal,
                now: dt.datetime) -> dict[str, Any]:
-    """Keep the store owner's photo under the data dir; the latest one goes with the proof."""
-    _stop(store.conn, route_id, stop_no)
+    """Keep the store owner's photo under the data dir; the latest one goes with the proof. Only the
+    route's own driver, and only while the stop is not yet confirmed."""
+    stop = _stop(store.conn, route_id, stop_no)
+    _require_driver(stop, driver, route_id)
+    if stop["status"] == "delivered":
+        raise FloorError("stop_confirmed", f"stop {stop_no} of {route_id} is already confirmed")
     if not body or len(body) > MAX_PHOTO:
         raise FloorError("bad_photo", f"a photo is 1 byte to {MAX_PHOTO} bytes, got {len(body)}")
     ext = next((e for magic, e in _IMAGE_MAGIC.items() if body.startswith(magic)), None)
@@ -146,26 +166,45 @@ def save_photo(store: Store, data_dir: Path, route_id: str, stop_no: int, body: 
     return {"photo_id": digest, "bytes": len(body)}
 
 
-def _owner(store: Store, code: str, pin: str, store_id: str, now: dt.datetime) -> str:
-    """Check the owner's PIN with sign-in's own rules (lock-out after wrong PINs); keep no session."""
-    signed = auth.sign_in(store, code, pin, now=now, lifetime=dt.timedelta(seconds=1))
-    auth.sign_out(store, signed.token, now)
-    if signed.principal.role != Role.STORE_OWNER or signed.principal.store_id != store_id:
+def _owner(store: Store, route_id: str, stop_no: int, store_id: str, body: Confirmation, driver: Principal,
+           now: dt.datetime) -> str:
+    """The owner who consented, checked with sign-in's own limits; a PIN is checked and forgotten."""
+    if body.approval is not None:
+        return owner_approval.verify_approval(store, body.approval, route_id, stop_no, now=now)
+    code = body.owner_code or ""
+    if body.handoff_code is not None:
+        return owner_approval.check_day_code(store, route_id, stop_no, code, body.handoff_code, now=now,
+                                             device_id=driver.device_id)
+    owner = auth.check_person(store, code, auth.pin_proof(body.pin or ""), now=now, device_id=driver.device_id)
+    if owner.role != Role.STORE_OWNER or owner.store_id != store_id:
         raise Forbidden("not_the_owner", f"{code} is not the owner of store {store_id}")
-    return signed.principal.subject_id
+    return owner.subject_id
+
+
+def _photo_matches(data_dir: Path, stop: Any, photo_id: str) -> bool:
+    """The photo this stop holds is exactly the one named (its whole SHA-256), not one that shares a prefix."""
+    if not stop["photo_path"]:
+        return False
+    return hmac.compare_digest(hashlib.sha256((data_dir / stop["photo_path"]).read_bytes()).hexdigest(), photo_id)
+
+
+def _require_driver(stop: Any, driver: Principal, route_id: str) -> None:
+    if not ownership.drives(stop, driver):
+        raise Forbidden("not_your_route", f"route {route_id} is not assigned to you")
 
 
 def confirm(store: Store, data_dir: Path, route_id: str, stop_no: int, body: Confirmation, *, driver: Principal,
             now: dt.datetime) -> dict[str, Any]:
     """The owner signs for the stop: unscanned crates are missing; the proof of delivery goes to HQ."""
     stop = _stop(store.conn, route_id, stop_no)
+    _require_driver(stop, driver, route_id)
     if stop["status"] == "delivered":
         return _proof_of(store, data_dir, route_id, stop_no)
     if stop["route_status"] not in ("departed", "done"):
         raise FloorError("not_departed", f"route {route_id} has not left yet")
-    if body.photo_id is not None and (not stop["photo_path"] or body.photo_id[:16] not in stop["photo_path"]):
+    if body.photo_id is not None and not _photo_matches(data_dir, stop, body.photo_id):
         raise FloorError("bad_photo", f"photo {body.photo_id} was not uploaded for this stop")
-    owner = _owner(store, body.owner_code, body.pin, stop["store_id"], now)
+    owner = _owner(store, route_id, stop_no, stop["store_id"], body, driver, now)
     with store.write(driver.actor, now, driver.device_id) as w:
         ours = {r[0]: r[1] for r in w.conn.execute("SELECT sscc, status FROM crates WHERE route_id = ? AND stop_no = ?",
                                                    (route_id, stop_no))}

@@ -8,9 +8,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from edge.domain.auth import Principal, Role
+from edge.domain.auth import Principal
 from edge.domain.floor.codes import classify
-from edge.services.floor import scanlog
+from edge.services.floor import ownership, scanlog
 from edge.services.floor.crates import crate_scan
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
 from edge.services.floor.fulfilment import finalise_short_lines
@@ -41,20 +41,10 @@ def manifest(store: Store, route_id: str) -> dict[str, Any]:
     return {"route": route, "crates": crates, "missing": [c["sscc"] for c in crates if not c["loaded"]]}
 
 
-def _may_drive(w: Write, route: Any, who: Principal) -> bool:
-    """Drivers work their own route; the first driver to load a route nobody holds takes it."""
-    if who.role != Role.DRIVER:
-        return True
-    if route["driver_id"] is None:
-        w.conn.execute("UPDATE routes SET driver_id = ? WHERE route_id = ?", (who.subject_id, route["route_id"]))
-        return True
-    return bool(route["driver_id"] == who.subject_id)
-
-
 def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, now: dt.datetime) -> dict[str, Any]:
     device = scan.device_id or driver.device_id
     with store.write(driver.actor, now, device) as w:
-        previous = scanlog.replay(w, scan.scan_id)
+        previous = scanlog.replay(w, scan)
         if previous is not None:
             return previous
         route = w.conn.execute("SELECT * FROM routes WHERE route_id = ?", (route_id,)).fetchone()
@@ -63,7 +53,7 @@ def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, n
         code = classify(scan.code)
         crate = w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (code.sscc,)).fetchone() if code.sscc else None
         at = scanlog.scanned_time(scan, now)
-        if not _may_drive(w, route, driver):
+        if not ownership.drives(route, driver):
             answer = scanlog.outcome(scan, "not_your_route", {"driver_id": route["driver_id"]})
         elif route["status"] in ("departed", "done"):
             answer = scanlog.outcome(scan, "route_departed", {})
@@ -116,7 +106,7 @@ def depart(store: Store, route_id: str, *, who: Principal, now: dt.datetime) -> 
         route = w.conn.execute("SELECT * FROM routes WHERE route_id = ?", (route_id,)).fetchone()
         if route is None:
             raise NotFound("no_route", f"no route {route_id}")
-        if not _may_drive(w, route, who):
+        if not ownership.drives(route, who):
             raise Forbidden("not_your_route", f"route {route_id} is driven by {route['driver_id']}")
         if route["status"] in ("departed", "done"):
             return route_row(store, route_id)

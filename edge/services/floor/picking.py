@@ -118,7 +118,7 @@ def pick_scan(store: Store, tour_id: str, scan: PickScan, *, picker: Principal, 
     """Judge and apply one pick scan or action; a re-sent scan id returns its first answer."""
     device = scan.device_id or picker.device_id
     with store.write(picker.actor, now, device) as w:
-        previous = scanlog.replay(w, scan.scan_id)
+        previous = scanlog.replay(w, scan)
         if previous is not None:
             return previous
         tour = w.conn.execute("SELECT * FROM tours WHERE tour_id = ?", (tour_id,)).fetchone()

@@ -7,6 +7,7 @@ must not count twice, so the first answer is stored with the scan and handed bac
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
@@ -32,12 +33,22 @@ def scanned_time(scan: ScanIn, now: dt.datetime) -> dt.datetime:
     return scan.scanned_at
 
 
-def replay(w: Write, scan_id: str) -> dict[str, Any] | None:
-    """The stored answer to a scan already processed, marked as a duplicate."""
-    row = w.conn.execute("SELECT response FROM floor_scans WHERE scan_id = ?", (scan_id,)).fetchone()
+def content_hash(w: Write, scan: ScanIn) -> str:
+    """What a scan id stands for: everything the page sent with it, and who sent it."""
+    body = json.dumps({"actor": w.actor, **scan.model_dump(mode="json")}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def replay(w: Write, scan: ScanIn) -> dict[str, Any] | None:
+    """The stored answer to a scan already processed, marked as a duplicate; a refusal (not stored)
+    when the id comes back with other content or from someone else."""
+    row = w.conn.execute("SELECT response, content_sha256 FROM floor_scans WHERE scan_id = ?",
+                         (scan.scan_id,)).fetchone()
     if row is None:
         return None
-    answer: dict[str, Any] = json.loads(row[0])
+    if row["content_sha256"] is not None and row["content_sha256"] != content_hash(w, scan):
+        return outcome(scan, "scan_id_reused", {})
+    answer: dict[str, Any] = json.loads(row["response"])
     answer["duplicate"] = True
     return answer
 
@@ -52,9 +63,10 @@ def record(w: Write, channel: str, subject: str, scan: ScanIn, answer: dict[str,
     """Store the scan with its answer; a refusal also goes to the event log (not to HQ)."""
     w.conn.execute(
         "INSERT INTO floor_scans (scan_id, channel, subject, actor, device_id, device_seq, code, outcome,"
-        " scanned_at, received_at, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " scanned_at, received_at, response, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (scan.scan_id, channel, subject, w.actor, w.device_id, scan.seq, scan.code, answer["code"],
-         utc_text(scanned_time(scan, w.now)), w.now_text, json.dumps(answer, ensure_ascii=False)),
+         utc_text(scanned_time(scan, w.now)), w.now_text, json.dumps(answer, ensure_ascii=False),
+         content_hash(w, scan)),
     )
     if not answer["ok"]:
         w.log("floor.scan_refused", subject,

@@ -164,7 +164,7 @@ def sort_scan(store: Store, scan: SortScan, *, sorter: Principal, now: dt.dateti
     device = scan.device_id or sorter.device_id
     station = device or sorter.actor
     with store.write(sorter.actor, now, device) as w:
-        previous = scanlog.replay(w, scan.scan_id)
+        previous = scanlog.replay(w, scan)
         if previous is not None:
             return previous
         code = classify(scan.code)

@@ -1,0 +1,41 @@
+"""The session on a PDA lives only in an HttpOnly cookie: no script reads it, another site cannot use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge.demo import DEMO_PIN
+from tests.fixtures.browser import LiveEdge, Pda
+
+pytestmark = pytest.mark.browser
+
+
+def test_floor_browser_session_token_is_not_readable_by_the_page(pda: Pda, live_edge: LiveEdge) -> None:
+    page = pda.sign_in("P01", DEMO_PIN, "/floor/pick")
+    session = next(c for c in pda.context.cookies() if c["name"] == "haolin_session")
+    assert session["httpOnly"] and session["sameSite"] == "Strict"
+    assert "haolin_session" not in page.evaluate("document.cookie")
+    stored = page.evaluate("localStorage.getItem('haolin.session')")
+    token_id = session["value"].split(".")[0]
+    assert token_id not in stored and session["value"] not in stored and '"token"' not in stored
+    # the page's own state change (taking a tour) goes through with the cookie and its CSRF header
+    page.click("#take")
+    page.wait_for_selector("#message[data-kind='info']")  # a tour taken (or none open): not a refusal
+    assert live_edge.store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'auth.signed_in'") >= 1
+
+
+def test_floor_browser_a_forged_post_without_the_csrf_header_is_refused(pda: Pda) -> None:
+    page = pda.sign_in("P01", DEMO_PIN, "/floor/pick")
+    status = page.evaluate("""async () => {
+        const r = await fetch('/api/v1/floor/tours/next', { method: 'POST', credentials: 'same-origin' });
+        return [r.status, (await r.json()).detail];
+    }""")
+    assert status[0] == 403 and "防伪令牌" in status[1]
+    ok = page.evaluate("""async () => {
+        const s = JSON.parse(localStorage.getItem('haolin.session'));
+        const r = await fetch('/api/v1/auth/sign-out', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf_token } });
+        return r.status;
+    }""")
+    assert ok == 204
+    after = page.evaluate("fetch('/api/v1/auth/me').then((r) => r.status)")
+    assert after == 401
