@@ -28,7 +28,7 @@ HISTORY = 30  # readings a fresh page gets for its chart
 REPLAY_MAX = 500
 HEARTBEAT_S = 15.0
 VIEWERS = (Role.STORE_OWNER, Role.SUPERVISOR)
-QC_ROLES = (Role.SUPERVISOR,)
+QC_ROLES = (Role.SUPERVISOR, Role.PICKER)  # dock staff sample each lot as they receive it
 
 
 @contextlib.asynccontextmanager

@@ -29,6 +29,7 @@ FLOOR_PAGES = {
     "/floor/sort": ("sort.html", "floor.sort.title"),
     "/floor/load": ("load.html", "floor.load.title"),
     "/floor/handoff": ("handoff.html", "floor.handoff.title"),
+    "/floor/receive": ("receive.html", "floor.receive.title"),
     "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
 }
 SIGN_IN_PATH = "/floor/signin"

@@ -14,6 +14,7 @@ from edge.api.floor_common import MAX_BATCH, explain, floor_errors, locale_of
 from edge.domain.auth import Principal, Role
 from edge.domain.receiving import LotDecision
 from edge.services import purchasing, receiving
+from edge.services.device_status import load_statuses
 
 router = APIRouter(prefix="/api/v1/receiving", tags=["receiving"])
 #: Dock work is done by the floor's own people in the morning (signed in as pickers) or the supervisor.
@@ -76,6 +77,13 @@ def _localised(answer: dict[str, Any], locale: str) -> dict[str, Any]:
 @router.get("/purchase-orders")
 def purchase_orders(store: StoreDep, date: Annotated[dt.date, Query()], _: Dock) -> list[dict[str, Any]]:
     return purchasing.list_purchase_orders(store, date)
+
+
+@router.get("/scales")
+def scales(store: StoreDep, now: NowDep, _: Dock) -> list[dict[str, Any]]:
+    """The site's scales and what each last weighed, for the dock page's choice of scale."""
+    return [{"device_id": d["device_id"], "state": d["state"], "stale": d["stale"], "last_reading": d["last_reading"]}
+            for d in load_statuses(store, now) if d["kind"] == "scale"]
 
 
 @router.post("/asns")
