@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from edge.store import Store
+from edge.store.db import DiskLow
 from edge.store.migrate import Migration, bundled_migrations, migrate
 from hq_sync.protocol import TourDonePayload
 
@@ -73,3 +75,23 @@ def test_events_are_append_only(edge_store: Store) -> None:
 def test_naive_times_are_refused(edge_store: Store) -> None:
     with pytest.raises(ValueError, match="naive"), edge_store.write("test", dt.datetime(2026, 7, 1)):
         pass
+
+
+def test_a_commit_that_fails_rolls_back_and_frees_the_write_lock(edge_store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError), edge_store.write("test", NOW) as w:
+        w.conn.execute("PRAGMA defer_foreign_keys = ON")  # the violation surfaces only at COMMIT
+        w.conn.execute("INSERT INTO stock (location_code, sku_id, lot, expiry, quantity)"
+                       " VALUES ('nowhere', 'nothing', 'L1', '2026-08-01', 1)")
+    assert not edge_store.conn.in_transaction
+    with edge_store.write("test", NOW) as w:  # the next writer is not locked out
+        w.conn.execute("INSERT INTO suppliers (supplier_id, name) VALUES ('S1', 'orchard')")
+    assert edge_store.scalar("SELECT COUNT(*) FROM stock") == 0
+    assert edge_store.scalar("SELECT COUNT(*) FROM suppliers") == 1
+
+
+def test_writes_are_refused_cleanly_when_the_disk_is_nearly_full(tmp_path: Path) -> None:
+    store = Store(tmp_path / "edge.sqlite3")
+    store.min_free_bytes = store.free_bytes() + 2**40  # as if a terabyte more were needed
+    with pytest.raises(DiskLow, match="MiB free under"), store.write("test", NOW) as w:
+        w.conn.execute("INSERT INTO suppliers (supplier_id, name) VALUES ('S1', 'orchard')")
+    assert store.scalar("SELECT COUNT(*) FROM suppliers") == 0 and not store.conn.in_transaction
