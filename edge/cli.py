@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -207,10 +209,51 @@ def aggregate_picking(ctx: typer.Context, date: DateOption) -> None:
 def add_person(ctx: typer.Context, person_id: str, code: str, name: str,
                role: Annotated[Role, typer.Option()], store_id: str | None = None,
                pin: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "") -> None:
-    """Add a person who signs in with a personal code and PIN."""
-    auth.add_person(_store(ctx), person_id=person_id, code=code, name=name, role=role, pin=pin, now=_now(),
-                    store_id=store_id)
+    """Add a person who signs in with a personal code and a PIN of 6 to 8 digits."""
+    with _people_refusals():
+        auth.add_person(_store(ctx), person_id=person_id, code=code, name=name, role=role, pin=pin, now=_now(),
+                        store_id=store_id)
     typer.echo(f"added {role.value} {person_id}")
+
+
+@contextmanager
+def _people_refusals() -> Iterator[None]:
+    """A short PIN or an unknown person: one line saying which, and exit 2."""
+    try:
+        yield
+    except (ValueError, LookupError) as error:
+        typer.echo(f"refused: {str(error).strip(chr(39))}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+@people_app.command("set-pin")
+def set_pin(ctx: typer.Context, person_id: str,
+            pin: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "") -> None:
+    """Give a person a new PIN (6 to 8 digits): their sessions end and a lock is lifted."""
+    with _people_refusals():
+        ended = auth.change_pin(_store(ctx), person_id, pin, actor="system:cli", now=_now())
+    typer.echo(f"new PIN for {person_id}; {ended} session(s) ended")
+
+
+@people_app.command("sign-out")
+def sign_out_person(ctx: typer.Context, person_id: str) -> None:
+    """End every session of a person, on every device (a lost PDA, someone leaving)."""
+    with _people_refusals():
+        ended = auth.revoke_sessions(_store(ctx), person_id, actor="system:cli", now=_now())
+    typer.echo(f"{person_id}: {ended} session(s) ended")
+
+
+@people_app.command("rotate-token")
+def rotate_token(ctx: typer.Context, machine_id: str) -> None:
+    """Revoke a machine's token and print its new one (shown this once)."""
+    with _people_refusals():
+        typer.echo(auth.rotate_machine_token(_store(ctx), machine_id, actor="system:cli", now=_now()))
+
+
+@people_app.command("sessions")
+def sessions(ctx: typer.Context) -> None:
+    """People with their open sessions and last use (no secrets)."""
+    _print_json(auth.open_sessions(_store(ctx), _now()))
 
 
 @people_app.command("add-machine")

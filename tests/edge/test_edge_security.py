@@ -191,3 +191,29 @@ def test_a_body_over_the_limit_is_refused_before_it_is_parsed(edge_node: EdgeNod
     streamed = edge_node.client.post(SIGN_IN, content=chunks(), headers={"Content-Type": "application/json",
                                                                          "Accept-Language": "en"})
     assert streamed.status_code == 413 and "too large" in streamed.json()["detail"]
+
+
+def test_people_are_managed_from_the_cli(edge_node: EdgeNode) -> None:
+    from typer.testing import CliRunner
+
+    from edge.cli import app as cli
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["--data-dir", str(edge_node.settings.data_dir), "people", *args])
+
+    short = run("add", "P88", "P88", "拣货员88", "--role", "picker", "--pin", "2468")
+    assert short.exit_code == 2 and "6 to 8 digits" in short.output
+    assert run("add", "P88", "P88", "拣货员88", "--role", "picker", "--pin", "246813").exit_code == 0
+    token = sign_in(edge_node, "P88", "246813", session="bearer").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert '"person_id": "P88"' in run("sessions").output  # (the CLI's clock is real: no open session then)
+    changed = run("set-pin", "P88", "--pin", "975310")
+    assert changed.exit_code == 0 and "1 session(s) ended" in changed.output
+    assert edge_node.client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert sign_in(edge_node, "P88", "975310").status_code == 200
+    assert "1 session(s) ended" in run("sign-out", "P88").output
+    assert run("sign-out", "NOBODY").exit_code == 2
+    old = edge_node.tokens[Role.DEVICE]
+    new = run("rotate-token", "station-1").output.strip()
+    assert edge_node.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert edge_node.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
