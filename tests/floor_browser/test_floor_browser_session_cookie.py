@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from edge.demo import DEMO_PIN
+import pytest
+from playwright.sync_api import expect
+
+from edge.demo import DEMO_PIN, SUPERVISOR_PIN
+from edge.services import auth
 from tests.fixtures.browser import LiveEdge, Pda
 
 pytestmark = pytest.mark.browser
@@ -30,7 +34,7 @@ def test_floor_browser_a_forged_post_without_the_csrf_header_is_refused(pda: Pda
         const r = await fetch('/api/v1/floor/tours/next', { method: 'POST', credentials: 'same-origin' });
         return [r.status, (await r.json()).detail];
     }""")
-    assert status[0] == 403 and "防伪令牌" in status[1]
+    assert status[0] == 403 and "anti-forgery token" in status[1]  # the browser asked in English
     ok = page.evaluate("""async () => {
         const s = JSON.parse(localStorage.getItem('haolin.session'));
         const r = await fetch('/api/v1/auth/sign-out', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf_token } });
@@ -39,3 +43,26 @@ def test_floor_browser_a_forged_post_without_the_csrf_header_is_refused(pda: Pda
     assert ok == 204
     after = page.evaluate("fetch('/api/v1/auth/me').then((r) => r.status)")
     assert after == 401
+
+
+def test_floor_browser_supervisor_sets_a_pin_and_signs_someone_out(pda: Pda, second_pda: Pda,
+                                                                  live_edge: LiveEdge) -> None:
+    picker = second_pda.sign_in("P01", DEMO_PIN, "/floor/pick")
+    page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    page.click("#people-panel summary")
+    row = page.locator("#people li[data-person='P01']")
+    expect(row).to_contain_text("1 个在线会话")
+    row.locator("button.revoke").click()
+    expect(page.locator("#message")).to_contain_text("已在 1 台设备上退出")
+    assert picker.evaluate("fetch('/api/v1/auth/me').then((r) => r.status)") == 401
+    other = page.locator("#people li[data-person='P02']")
+    other.locator("input.new-pin").fill("1234")
+    other.locator("button.set-pin").click()
+    expect(page.locator("#message")).to_contain_text("6 到 8 位")
+    other.locator("input.new-pin").fill("864209")
+    other.locator("button.set-pin").click()
+    expect(page.locator("#message")).to_contain_text("已为")
+    assert live_edge.store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'auth.pin_changed'") == 1
+    with pytest.raises(auth.AuthError):
+        auth.sign_in(live_edge.store, "P02", DEMO_PIN, now=live_edge.clock(), lifetime=dt.timedelta(hours=1))
+    assert auth.sign_in(live_edge.store, "P02", "864209", now=live_edge.clock(), lifetime=dt.timedelta(hours=1))
