@@ -110,14 +110,15 @@ class SyncAgent:
         HQ answers each event: applied and duplicate ones are acknowledged, refused ones become dead
         letters, and everything after them keeps flowing.
         """
-        sent = 0
+        sent, started = 0, time.perf_counter()
         while not self.stop.is_set():
             events = self.port.unacked_events(self.config.push_batch)
             if not events:
                 break
             log.info("push %d events from seq %d", len(events), events[0].seq)
             sent += self._push_batch(events)
-        self._record({"last_push_ok_at": self.clock().isoformat(), "last_push_error": ""})
+        self._record({"last_push_ok_at": self.clock().isoformat(), "last_push_error": "",
+                      "last_push_seconds": f"{time.perf_counter() - started:.4f}"})
         return sent
 
     def _push_batch(self, events: list[EdgeEvent]) -> int:
@@ -152,7 +153,7 @@ class SyncAgent:
 
     def pull(self) -> int:
         """Apply the change feed from the stored cursor until caught up; returns changes seen."""
-        seen = 0
+        seen, started = 0, time.perf_counter()
         while not self.stop.is_set():
             after = self.port.cursor()
             page = self.client.feed(after, self.config.page_size)
@@ -167,7 +168,8 @@ class SyncAgent:
             now = self.clock()
             state = {"hq_head_seq": str(page.head_seq), "hq_head_at": now.isoformat()}
             if done:
-                state |= {"last_pull_ok_at": now.isoformat(), "last_pull_error": ""}
+                state |= {"last_pull_ok_at": now.isoformat(), "last_pull_error": "",
+                          "last_pull_seconds": f"{time.perf_counter() - started:.4f}"}
             self._record(state)
             if done:
                 break

@@ -15,6 +15,7 @@ from edge.api import (
     floor_pages,
     floor_routes,
     floor_sort,
+    metrics,
     orders,
     pages,
     people,
@@ -42,6 +43,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.state.clock = clock
     app.state.site = node_site(settings)  # a bad site file stops the start here (SiteFileError)
     install_error_handlers(app)
+    metrics.install(app)
     app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
 
@@ -50,7 +52,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, enrolment, people, purchasing, receiving, pages)
+               uplink, sync, enrolment, people, purchasing, receiving, metrics, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)
