@@ -87,18 +87,22 @@ def _alarms(conn: sqlite3.Connection, warehouse: str) -> list[UplinkMessage]:
     row = conn.execute("SELECT value FROM uplink_state WHERE key = 'cursor.alarm_audit'").fetchone()
     cursor = int(row[0]) if row else 0
     rows = conn.execute(
-        "SELECT u.audit_id, u.alarm_id, u.transition, u.at, u.actor, u.severity, u.reason, a.asset_id, a.sensor_id,"
-        " a.kind, a.started_at, a.raised_at, a.cleared_at, a.limit_c, a.peak_c, a.peak_at"
+        "SELECT u.audit_id, u.alarm_id, u.transition, u.at, u.recorded_at, u.actor, u.severity, u.reason, a.asset_id,"
+        " a.sensor_id, a.kind, a.started_at, a.raised_at, a.cleared_at, a.limit_c, a.peak_c, a.peak_at,"
+        " a.degree_minutes, a.detail, a.acknowledged_at, a.acknowledged_by"
         " FROM cold_alarm_audit u JOIN cold_alarms a USING (alarm_id) WHERE u.audit_id > ? ORDER BY u.audit_id LIMIT ?",
         (cursor, ALARM_BATCH)).fetchall()
     messages = []
     for r in rows:
         cleared = r["transition"] == "cleared" or (r["cleared_at"] is not None and r["cleared_at"] <= r["at"])
+        acked = r["acknowledged_at"] is not None and r["acknowledged_at"] <= r["recorded_at"]  # as of this line
         body = {"alarm_id": str(r["alarm_id"]), "transition": r["transition"],
                 "state": "cleared" if cleared else "active", "severity": r["severity"], "alarm_kind": r["kind"],
                 "reason": r["reason"] or r["kind"], "actor": r["actor"], "since": r["started_at"],
                 "raised_at": r["raised_at"], "cleared_at": r["cleared_at"], "limit_c": r["limit_c"],
-                "value_c": r["peak_c"], "peak_at": r["peak_at"]}
+                "value_c": r["peak_c"], "peak_at": r["peak_at"], "degree_minutes": r["degree_minutes"],
+                "detail": r["detail"], "acknowledged_at": r["acknowledged_at"] if acked else None,
+                "acknowledged_by": r["acknowledged_by"] if acked else None}
         messages.append(UplinkMessage("alarm", warehouse, r["asset_id"], r["sensor_id"] or WHOLE_ASSET,
                                       parse_utc(r["at"]), body))
     if rows:

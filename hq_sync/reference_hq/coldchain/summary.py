@@ -13,6 +13,7 @@ from typing import Any
 DEFAULT_ACTIVATION_KJ = 83.144
 GAS_CONSTANT = 8.3144e-3  # kJ/(mol K)
 CLOSED_ALARM_STATES = frozenset({"cleared", "closed", "resolved"})
+DATA_ALARM_KINDS = frozenset({"sensor_degraded", "sensor_silent"})
 CHART_BUCKETS = 288  # 5-minute buckets over 24 hours keep the SVG small
 
 
@@ -59,6 +60,8 @@ class SensorView:
 
 @dataclass(frozen=True)
 class AlarmView:
+    """An alarm as its edge last described it; times are the edge's event times (UTC ISO)."""
+
     warehouse: str
     asset: str
     sensor: str
@@ -68,6 +71,17 @@ class AlarmView:
     reason: str
     since: str
     value_c: float | None
+    edge: str = ""
+    kind: str = ""
+    raised_at: str | None = None
+    cleared_at: str | None = None
+    acknowledged_at: str | None = None
+    detail: str = ""
+
+    @property
+    def degrades(self) -> bool:
+        """The asset's data cannot be trusted while this alarm is open."""
+        return self.kind in DATA_ALARM_KINDS
 
 
 def _time(text: str) -> dt.datetime:
@@ -105,17 +119,31 @@ def sensor_views(rows: Iterable[dict[str, Any]]) -> list[SensorView]:
     return sorted(views.values(), key=lambda v: (v.warehouse, v.is_truck, v.asset, v.sensor))
 
 
+def _open(view: AlarmView, body: dict[str, Any]) -> bool:
+    """The edge's rule: open while active or not yet acknowledged (older edges send no acknowledgement:
+    open while not cleared)."""
+    if "acknowledged_at" in body:
+        return view.state not in CLOSED_ALARM_STATES or not view.acknowledged_at
+    return view.state not in CLOSED_ALARM_STATES
+
+
 def open_alarms(rows: Iterable[dict[str, Any]]) -> list[AlarmView]:
-    """The latest state of each alarm (rows in arrival order); those not cleared are open."""
-    latest: dict[tuple[str, str], AlarmView] = {}
+    """The latest state of each alarm of each edge (rows in arrival order), open as the edge counts it."""
+    latest: dict[tuple[str, str, str], tuple[AlarmView, dict[str, Any]]] = {}
     for row in rows:
         body = json.loads(row["body"]) if isinstance(row["body"], str) else row["body"]
         alarm_id = str(body.get("alarm_id", f"{row['asset']}/{row['sensor']}"))
-        latest[(row["warehouse"], alarm_id)] = AlarmView(
+        text = {k: body.get(k) if isinstance(body.get(k), str) else None
+                for k in ("raised_at", "cleared_at", "acknowledged_at")}
+        view = AlarmView(
             row["warehouse"], row["asset"], row["sensor"], alarm_id, str(body.get("state", "open")),
             str(body.get("severity", "")), str(body.get("reason", body.get("alarm_kind", ""))),
-            str(body.get("since", row["event_time"])), _float(body.get("value_c")))
-    return [a for a in latest.values() if a.state not in CLOSED_ALARM_STATES]
+            str(body.get("since", row["event_time"])), _float(body.get("value_c")), str(row.get("edge", "")),
+            str(body.get("alarm_kind", "")), text["raised_at"], text["cleared_at"], text["acknowledged_at"],
+            str(body.get("detail") or ""))
+        latest[(view.edge, row["warehouse"], alarm_id)] = (view, body)
+    found = [view for view, body in latest.values() if _open(view, body)]
+    return sorted(found, key=lambda a: (a.raised_at or a.since, a.warehouse, a.alarm_id), reverse=True)
 
 
 def buckets(points: Sequence[Point], start: dt.datetime, end: dt.datetime, count: int = CHART_BUCKETS) -> list[Point]:
@@ -130,3 +158,47 @@ def buckets(points: Sequence[Point], start: dt.datetime, end: dt.datetime, count
     return [Point(start + dt.timedelta(seconds=(i + 0.5) * span / count),
                   math.fsum(p.mean_c for p in g) / len(g), min(p.min_c for p in g), max(p.max_c for p in g))
             for i, g in sorted(groups.items())]
+
+
+@dataclass(frozen=True)
+class WarehouseSummary:
+    """What HQ reads first: per warehouse, how its assets stand, its open alarms, its warm deliveries."""
+
+    warehouse: str
+    assets: int
+    in_band: int
+    out_of_band: int
+    degraded: int
+    open_alarms: int
+    warm_crates: int
+
+
+def asset_states(views: Iterable[SensorView], alarms: Iterable[AlarmView]) -> dict[tuple[str, str], str]:
+    """Each asset's state: `out_of_band` (a sensor's latest reading), else `degraded` (an open sensor
+    alarm: its data cannot be trusted, so never `in_band`), else `in_band`."""
+    states: dict[tuple[str, str], str] = {}
+    for v in views:
+        key = (v.warehouse, v.asset)
+        if v.out_of_band:
+            states[key] = "out_of_band"
+        else:
+            states.setdefault(key, "in_band")
+    for a in alarms:
+        key = (a.warehouse, a.asset)
+        if a.degrades and states.get(key) != "out_of_band":
+            states[key] = "degraded"
+    return states
+
+
+def warehouse_summaries(views: list[SensorView], alarms: list[AlarmView],
+                        warm_crates: Iterable[dict[str, Any]]) -> list[WarehouseSummary]:
+    states = asset_states(views, alarms)
+    crates = [str(c["warehouse"]) for c in warm_crates]
+    names = sorted({w for w, _ in states} | {a.warehouse for a in alarms} | set(crates))
+    out = []
+    for w in names:
+        mine = [s for (wh, _), s in states.items() if wh == w]
+        out.append(WarehouseSummary(w, len(mine), mine.count("in_band"), mine.count("out_of_band"),
+                                    mine.count("degraded"), sum(1 for a in alarms if a.warehouse == w),
+                                    crates.count(w)))
+    return out
