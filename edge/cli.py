@@ -14,7 +14,7 @@ import typer
 
 from drivers import cli as drivers_cli
 from drivers.runtime_cli import sim_app
-from edge import coldchain_cli, purchasing_cli, site_cli, sync_cli, tls_cli, uplink_cli
+from edge import coldchain_cli, purchasing_cli, receiving_cli, site_cli, sync_cli, tls_cli, uplink_cli
 from edge.domain.auth import Role
 from edge.domain.problems import InputRejected
 from edge.services import aggregation, auth, intake
@@ -45,6 +45,7 @@ app.add_typer(hq_cli.app, name="hq")
 app.add_typer(uplink_cli.app, name="uplink")
 app.add_typer(coldchain_cli.app, name="coldchain")
 app.add_typer(purchasing_cli.app, name="purchase")
+app.add_typer(receiving_cli.app, name="receiving")
 app.add_typer(tls_cli.app, name="tls")
 app.add_typer(site_cli.app, name="site")
 

@@ -665,6 +665,45 @@ class ReceiptClosedPayload(EventPayload):
     discrepancies: list[ReceiptDiscrepancy] = Field(max_length=10_000)
 
 
+class DailyReportPayload(EventPayload):
+    """`report.daily`: the warehouse's day for a delivery date — received, shipped, short lines, fill
+    rate, on-time stops, cold-chain excursions and the loss rate with its reasons (units)."""
+
+    KIND = "report.daily"
+    delivery_date: dt.date
+    ordered_units: int = Field(ge=0)
+    shipped_units: int = Field(ge=0)
+    received_units: int = Field(ge=0)
+    short_lines: int = Field(ge=0)
+    fill_rate: float | None = Field(default=None, ge=0)
+    stops: int = Field(ge=0)
+    stops_on_time: int = Field(ge=0)
+    on_time_rate: float | None = Field(default=None, ge=0)
+    excursions: int = Field(ge=0)
+    crates_out_of_band: int = Field(ge=0)
+    lost_units: int = Field(ge=0)
+    losses_by_reason: dict[Id, int]
+    loss_rate: float | None = Field(default=None, ge=0)
+
+
+class NearExpiryLot(_Message):
+    sku_id: Id
+    lot: Id
+    location_code: Id
+    expiry: dt.date
+    units: int = Field(ge=1)
+    days_left: int
+
+
+class NearExpiryPayload(EventPayload):
+    """`stock.near_expiry`: lots that expire within the warning horizon (临期预警), for HQ's promotions."""
+
+    KIND = "stock.near_expiry"
+    as_of: dt.date
+    days_ahead: int = Field(ge=0)
+    lots: list[NearExpiryLot] = Field(max_length=10_000)
+
+
 # --- Reconciliation -----------------------------------------------------------------------------
 
 

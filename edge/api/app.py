@@ -21,6 +21,7 @@ from edge.api import (
     people,
     purchasing,
     receiving,
+    reports,
     sync,
     uplink,
 )
@@ -52,7 +53,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
         return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, enrolment, people, purchasing, receiving, metrics, pages)
+               uplink, sync, enrolment, people, purchasing, receiving, reports, metrics, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

@@ -25,7 +25,7 @@ from edge.store import Store
 #: Routes anyone may call: liveness, signing in, and page shells that hold no data.
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/sign-in", "/", "/static",
                           "/floor/signin", "/floor/pick", "/floor/sort", "/floor/load", "/floor/handoff",
-                          "/floor/supervisor", "/floor/receive", "/sw.js", "/brix"})
+                          "/floor/supervisor", "/floor/receive", "/floor/report", "/sw.js", "/brix"})
 
 Clock = Callable[[], dt.datetime]
 

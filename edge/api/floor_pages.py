@@ -30,6 +30,7 @@ FLOOR_PAGES = {
     "/floor/load": ("load.html", "floor.load.title"),
     "/floor/handoff": ("handoff.html", "floor.handoff.title"),
     "/floor/receive": ("receive.html", "floor.receive.title"),
+    "/floor/report": ("report.html", "floor.report.title"),
     "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
 }
 SIGN_IN_PATH = "/floor/signin"

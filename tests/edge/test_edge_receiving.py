@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from drivers.readings import WeightReading
 from drivers.supervisor import DeviceStatus
+from edge.cli import app as cli
 from edge.demo import load_demo
 from edge.domain.auth import Role
 from edge.domain.receiving import LotDecision
-from edge.services import intake, purchasing, qc, receiving
+from edge.services import daily_report, intake, purchasing, qc, receiving
 from edge.services.device_status import save_statuses
 from edge.services.floor.errors import FloorError
 from edge.settings import Settings
@@ -194,3 +196,38 @@ def test_the_dock_api_answers_each_scan_in_the_callers_language(edge_node: EdgeN
         assert closed.json()["detail"]["code"] == "lots_undecided" and "L1" in closed.json()["detail"]["message"]
     else:
         assert closed.json()["closed"]
+
+
+def test_the_days_report_counts_the_loss_rate_and_hq_hears_it(dock: Dock, edge_settings: Settings) -> None:
+    a, b = dock.lines
+    dock.scan("a", dock.label(a, "LA"), cases=a["cases"])
+    dock.scan("b", dock.label(b, "LB"), cases=b["cases"] - 1)
+    passing_check(dock.store, a["sku_id"], "LA", (qc.sku_spec(dock.store, a["sku_id"]).brix_min or 0) + 1.5)
+    passing_check(dock.store, b["sku_id"], "LB", (qc.sku_spec(dock.store, b["sku_id"]).brix_min or 0) + 1.5)
+    receiving.decide_lot(dock.store, dock.receipt_id, sku_id=b["sku_id"], lot="LB", decision=LotDecision.ACCEPTED,
+                         damaged_units=2, remark="two punnets crushed", actor=ACTOR, now=DEMO_NOW)
+    receiving.close(dock.store, dock.receipt_id, final=True, actor=ACTOR, now=DEMO_NOW)
+    later = DEMO_NOW + dt.timedelta(hours=20)  # the delivery day: one punnet of LA spoiled on the shelf
+    daily_report.record_loss(dock.store, sku_id=a["sku_id"], lot="LA", units=1, reason="spoilage", note="mould",
+                             actor=ACTOR, now=later)
+    with pytest.raises(FloorError, match="cannot write off"):
+        daily_report.record_loss(dock.store, sku_id=a["sku_id"], lot="LA", units=10_000, reason="spoilage",
+                                 note="", actor=ACTOR, now=later)
+
+    report = daily_report.figures(dock.store, dock.day, edge_settings.zone).as_json()
+    received = a["quantity"] + b["quantity"] - b["case_pack"]
+    assert report["received_units"] == received
+    assert report["losses_by_reason"]["damage"] == 2 and report["losses_by_reason"]["spoilage"] == 1
+    assert report["lost_units"] == 3 and report["loss_rate"] == round(3 / received, 4)
+    lot_a = next(lot for lot in report["lots"] if lot["lot"] == "LA")
+    assert lot_a["balance"] == a["quantity"] - 1
+    assert daily_report.render_pdf(report, "WH-SH-01").startswith(b"%PDF")
+
+    near = daily_report.lots_near_expiry(dock.store, dock.day + dt.timedelta(days=8))
+    assert {(n["sku_id"], n["lot"]) for n in near} >= {(a["sku_id"], "LA")}
+    daily_report.send(dock.store, dock.day, edge_settings.zone, actor=ACTOR, now=later)
+    kinds = {r["kind"] for r in dock.store.query("SELECT kind FROM outbox")}
+    assert {"report.daily", "stock.near_expiry"} <= kinds
+    code = CliRunner().invoke(cli, ["--data-dir", str(edge_settings.data_dir), "receiving", "report", "--date",
+                                    dock.day.isoformat()])
+    assert code.exit_code == 0 and json.loads(code.stdout)["lost_units"] == 3

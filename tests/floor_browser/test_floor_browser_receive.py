@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from edge.demo import DEMO_PIN
+from edge.demo import DEMO_PIN, SUPERVISOR_PIN
 from tests.fixtures.browser import LiveEdge, Pda
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,8 @@ def decide(page: Any, sku_id: str, lot: str, button: str, *, brix: str = "", rem
     page.click(button)
 
 
-def test_floor_browser_receive_a_pallet_with_a_short_case_and_a_qc_reject(pda: Pda, live_edge: LiveEdge) -> None:
+def test_floor_browser_receive_a_pallet_with_a_short_case_and_a_qc_reject(pda: Pda, second_pda: Pda,
+                                                                          live_edge: LiveEdge) -> None:
     day = live_edge.delivery_date
     po_id, (a, b) = berry_po(live_edge)
     page = pda.sign_in("P01", DEMO_PIN, "/floor/receive")
@@ -116,3 +117,10 @@ def test_floor_browser_receive_a_pallet_with_a_short_case_and_a_qc_reject(pda: P
         "SELECT payload FROM outbox WHERE kind = 'receiving.receipt_closed'")]
     assert {lot["lot"]: lot["decision"] for lot in event["payload"]["lots"]} == {"LA": "accepted", "LB": "rejected"}
     assert store.scalar("SELECT state FROM purchase_orders WHERE po_id = ?", (po_id,)) == "received"
+
+    # The supervisor's report: the PO received, the loss rate of the day with the QC reject as its reason.
+    lost, received = 2 * b["case_pack"], a["cases"] * a["case_pack"] + 2 * b["case_pack"]
+    report = second_pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/report")
+    expect(report.locator(f"#pos tr[data-po='{po_id}']")).to_contain_text("已收货")
+    expect(report.locator("#figures tr[data-key='loss_rate']")).to_contain_text(f"{lost / received:.2%}")
+    expect(report.locator("#losses tr[data-reason='qc_reject']")).to_contain_text(str(lost))
