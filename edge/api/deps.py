@@ -22,10 +22,11 @@ from edge.services.auth import authenticate, csrf_token, touch
 from edge.settings import Settings
 from edge.store import Store
 
-#: Routes anyone may call: liveness, signing in, and page shells that hold no data.
+#: Routes anyone may call: liveness, signing in, page shells that hold no data, and CA enrolment.
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/sign-in", "/", "/static",
                           "/floor/signin", "/floor/pick", "/floor/sort", "/floor/load", "/floor/handoff",
-                          "/floor/supervisor", "/floor/receive", "/floor/report", "/sw.js", "/brix"})
+                          "/floor/supervisor", "/floor/receive", "/floor/report", "/sw.js", "/brix",
+                          "/enrol", "/enrol/qr.svg", "/ca.crt", "/ca.pem"})
 
 Clock = Callable[[], dt.datetime]
 
