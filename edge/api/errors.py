@@ -8,12 +8,14 @@ from fastapi.responses import JSONResponse
 
 from edge.api.body_limit import BodyTooLarge, too_large_text
 from edge.api.deps import refusal
-from edge.api.floor_common import locale_of
+from edge.api.floor_common import FloorRefusal, floor_refusal, locale_of
 from edge.domain.problems import InputRejected, json_path
 from edge.services.auth import AuthError
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(FloorRefusal, floor_refusal)
+
     @app.exception_handler(InputRejected)
     async def _rejected(_: Request, error: InputRejected) -> JSONResponse:
         return JSONResponse(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.domain.auth import Principal, Role
-from edge.services.floor import crates, label_preview, sorting
+from edge.services.floor import crates, label_preview, put_wall, sorting
 from edge.services.floor.crates import LabelOutput, StageScan
 from edge.services.floor.sorting import SortScan
 
@@ -43,14 +43,23 @@ def sort_plan(store: StoreDep, date: DateQuery, _: SorterOrSupervisor) -> dict[s
     return sorting.plan(store, date)
 
 
+@router.get("/sort/slots")
+def sort_slots(store: StoreDep, date: DateQuery, now: NowDep, who: SorterOrSupervisor) -> list[dict[str, Any]]:
+    """The put wall's slot labels for the date: slot, code, Code 128 bars, store."""
+    return put_wall.slot_labels(store, date, actor=who.actor, now=now)
+
+
 @router.post("/sort/scans")
 def sort_scan(scan: SortScan, request: Request, store: StoreDep, now: NowDep, who: Sorter) -> dict[str, Any]:
-    return localise(sorting.sort_scan(store, scan, sorter=who, now=now), locale_of(request))
+    answer = sorting.sort_scan(store, scan, sorter=who, now=now)
+    return localise(crates.print_opened(store, answer, label_printer(request), who=who, now=now), locale_of(request))
 
 
 @router.post("/sort/scans/batch")
 def sort_batch(body: SortBatch, request: Request, store: StoreDep, now: NowDep, who: Sorter) -> dict[str, Any]:
-    return run_batch(body.scans, lambda s: sorting.sort_scan(store, s, sorter=who, now=now), locale_of(request))
+    printer = label_printer(request)
+    return run_batch(body.scans, lambda s: crates.print_opened(store, sorting.sort_scan(store, s, sorter=who, now=now),
+                                                               printer, who=who, now=now), locale_of(request))
 
 
 @router.get("/crates")

@@ -202,7 +202,7 @@ def test_drop_needs_a_finished_tour_and_a_station(edge_node: EdgeNode) -> None:
     for stop in tour["stops"]:
         assert pick(edge_node, tour, "", action="short", stop_no=stop["stop_no"], reason="test")["ok"]
     assert pick(edge_node, tour, "A01-01-1")["code"] == "tour_finished"
-    assert pick(edge_node, tour, "A01-01-1", action="drop")["code"] == "unknown_code"
+    assert pick(edge_node, tour, "A01-01-1", action="drop")["code"] == "not_a_station"
     dropped = pick(edge_node, tour, "SORT-2", action="drop")
     assert dropped["ok"] and dropped["dropped"]
     row = edge_node.store.query("SELECT status, drop_station FROM tours WHERE tour_id = ?", (tour["tour_id"],))[0]

@@ -68,19 +68,32 @@ def test_crate_scan_needs_an_item_first_and_the_right_temperature(edge_node: Edg
     assert sort(edge_node, crate, device_id="station-b")["code"] == "wrong_crate"
 
 
+def _printed(rig: PrinterRig, jobs: int) -> list[bytes]:
+    """The printer's jobs once it has `jobs` of them (it confirms each in its own time)."""
+    deadline = time.monotonic() + 5
+    while len(rig.sim.printed) < jobs and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(rig.sim.printed) == jobs, f"{len(rig.sim.printed)} labels printed, expected {jobs}"
+    return list(rig.sim.printed)
+
+
 def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged(
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
     pick_every_tour(edge_node)
     sku = a_planned_sku(edge_node)
-    target = sort(edge_node, sku["gtin"])["puts"][0]
+    shown = sort(edge_node, sku["gtin"])
+    target = shown["puts"][0]
+    # Every crate the item opened got its label at once, so the sorter has its SSCC to scan.
+    assert [p["sscc"] for p in shown["prints"]] == [p["sscc"] for p in shown["puts"]]
+    opened = _printed(printer_rig, len(shown["puts"]))
+    assert all(p["sscc"].encode() in job for p, job in zip(shown["puts"], opened, strict=True))
     sort(edge_node, target["sscc"])
     sup = edge_node.headers(Role.SORTER)
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=sup)
     assert closed.status_code == 200, closed.text
     body = closed.json()
     assert body["print"]["outcome"] == "printed" and body["print"]["bytes"] > 0
-    assert len(printer_rig.sim.printed) == 1
-    job = printer_rig.sim.printed[0]
+    job = _printed(printer_rig, len(opened) + 1)[-1]
     assert b'"128M"' in job and b"!105!10200" + target["sscc"].encode() in job  # TSPL GS1-128: Start C, FNC1, AI 00
     assert f"(00){target['sscc']}".encode() in job  # the QR payload
     assert target["store_id"].encode() in job and b"CRATE 1/1" in job
@@ -91,11 +104,13 @@ def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged
         == "crate_closed"
     assert sort(edge_node, target["sscc"])["code"] == "crate_closed"
     again = edge_node.client.post(f"{API}/crates/{target['sscc']}/reprint", json={"reason": "torn"}, headers=sup)
-    assert again.json()["print"]["reprint"] and len(printer_rig.sim.printed) == 2
-    log = edge_node.store.query("SELECT reprint, reason, outcome FROM label_prints ORDER BY print_id")
-    assert log == [{"reprint": 0, "reason": None, "outcome": "printed"},
+    assert again.json()["print"]["reprint"] and len(_printed(printer_rig, len(opened) + 2)) == len(opened) + 2
+    log = edge_node.store.query("SELECT reprint, reason, outcome FROM label_prints WHERE sscc = ? ORDER BY print_id",
+                                (target["sscc"],))
+    assert log == [{"reprint": 0, "reason": None, "outcome": "printed"},  # opened
+                   {"reprint": 0, "reason": None, "outcome": "printed"},  # closed
                    {"reprint": 1, "reason": "torn", "outcome": "printed"}]
-    assert len(outbox(edge_node, "floor.label_printed")) == 2
+    assert len(outbox(edge_node, "floor.label_printed")) == len(opened) + 2
     nxt = sort(edge_node, sku["gtin"])
     assert all(p["sscc"] != target["sscc"] for p in nxt["puts"])
 
@@ -103,17 +118,16 @@ def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged
 def test_label_waits_through_paper_out_and_prints_once_paper_is_back(
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
     pick_every_tour(edge_node)
-    target = sort(edge_node, a_planned_sku(edge_node)["gtin"])["puts"][0]
+    shown = sort(edge_node, a_planned_sku(edge_node)["gtin"])
+    target = shown["puts"][0]
+    opened = len(_printed(printer_rig, len(shown["puts"])))
     sort(edge_node, target["sscc"])
     printer_rig.sim.paper_out = True
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
     assert closed.json()["print"]["outcome"] == "queued: printer not ready"
-    assert printer_rig.sim.printed == []
+    assert len(printer_rig.sim.printed) == opened
     printer_rig.sim.paper_out = False
-    deadline = time.monotonic() + 5
-    while not printer_rig.sim.printed and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(printer_rig.sim.printed) == 1 and target["sscc"].encode() in printer_rig.sim.printed[0]
+    assert target["sscc"].encode() in _printed(printer_rig, opened + 1)[-1]
 
 
 def test_label_without_a_printer_is_logged_as_not_printed(edge_node: EdgeNode) -> None:
@@ -129,12 +143,15 @@ def test_a_store_name_the_printer_cannot_print_is_refused_before_printing_and_lo
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
     pick_every_tour(edge_node)
     sku = a_planned_sku(edge_node)
-    target = sort(edge_node, sku["gtin"])["puts"][0]
+    shown = sort(edge_node, sku["gtin"])
+    target = shown["puts"][0]
+    opened = len(_printed(printer_rig, len(shown["puts"])))
     sort(edge_node, target["sscc"])
     with edge_node.store.write("test", edge_node.clock()) as w:  # a name from HQ outside the printer's GB2312 font
         w.conn.execute("UPDATE stores SET name = '𠮷野家' WHERE store_id = ?", (target["store_id"],))
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
     outcome = closed.json()["print"]["outcome"]
     assert outcome.startswith("refused: printer crate-labels cannot print '𠮷' U+20BB7"), outcome
-    assert printer_rig.sim.printed == [] and "𠮷".encode("gb18030") not in printer_rig.sim.received
-    assert edge_node.store.scalar("SELECT outcome FROM label_prints WHERE sscc = ?", (target["sscc"],)) == outcome
+    assert len(printer_rig.sim.printed) == opened and "𠮷".encode("gb18030") not in printer_rig.sim.received
+    assert edge_node.store.scalar("SELECT outcome FROM label_prints WHERE sscc = ? ORDER BY print_id DESC LIMIT 1",
+                                  (target["sscc"],)) == outcome

@@ -49,7 +49,7 @@ STATES: dict[str, list[dict[str, Any]]] = {
 SCANS: dict[str, str] = {
     "location": "A01-01-1", "location_lowercase": "a01-01-1", "location_next": "A01-02-1",
     "location_wrong": "B09-09-9", "location_prefixed": "LOC:A01-01-1",
-    "station": "SORT-1", "station_lowercase": "sort-12",
+    "station": "SORT-1", "station_lowercase": "sort-12", "slot": "SLOT-007", "slot_lowercase": "slot-12",
     "gtin14": APPLE, "gtin13": APPLE[1:], "gtin_other": OTHER, "gtin_next": PEAR, "gtin8": "12345670",
     "gtin_bad_check": APPLE[:-1] + "7", "digits_7": "1234567", "digits_18_bad": SSCC[:-1] + "8",
     "gs1_aim": f"]C101{APPLE}10L1", "gs1_aim_wrong_lot": f"]C101{APPLE}10L9", "gs1_fnc1": f"01{APPLE}10L1\x1d376",

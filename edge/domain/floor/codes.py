@@ -1,4 +1,5 @@
-"""What a scanned code is: a location, a sort station, an item (GTIN/GS1), a crate (SSCC) or junk.
+"""What a scanned code is: a location, a sort station, a put wall slot, an item (GTIN/GS1), a crate
+(SSCC) or junk.
 
 Scanners and keyboard wedges send whatever the barcode holds; the floor never trusts a page to
 say what it scanned. GS1 parsing and its strict check digits are the drivers' scanner codec; a
@@ -18,12 +19,13 @@ from biip.gs1_messages import GS1Message
 from drivers.codecs.scanner import decode_scan
 from drivers.errors import DecodeError
 
-Kind = Literal["location", "station", "item", "sscc", "unknown"]
+Kind = Literal["location", "station", "slot", "item", "sscc", "unknown"]
 #: Why a scan is unknown, as a message key suffix (`floor.reason.<code>`): never a sentence.
 Reason = Literal["", "empty", "too_long", "bad_gs1", "not_a_code"]
 
 LOCATION = re.compile(r"^[A-Z]\d{2}-\d{2}-\d$")
 STATION = re.compile(r"^SORT-\d{1,3}$")
+SLOT = re.compile(r"^SLOT-\d{1,3}$")  # a put wall slot (services/floor/put_wall.py)
 HRI = re.compile(r"(?:\(\d{2,4}\)[^()]+)+")
 MAX_CODE = 512
 
@@ -72,6 +74,8 @@ def classify(raw: str) -> Scanned:
         return Scanned("location", upper)
     if STATION.match(upper):
         return Scanned("station", upper)
+    if SLOT.match(upper):
+        return Scanned("slot", upper)
     if is_sscc(text):
         return Scanned("sscc", text, sscc=text)
     if len(text) in (8, 12, 13, 14) and text.isdigit():

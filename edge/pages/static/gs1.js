@@ -9,6 +9,7 @@ const AIM_GS1 = /^\](C1|d2|Q3|e0|J1)/;
 const AIM_ANY = /^\][A-Za-z][0-9A-Za-z]/;
 const LOCATION = /^[A-Z]\d{2}-\d{2}-\d$/;
 const STATION = /^SORT-\d{1,3}$/;
+const SLOT = /^SLOT-\d{1,3}$/;
 
 // Fixed-length AIs by their first two digits (GS1 General Specifications, figure 5.10.1-2).
 const FIXED = { "00": 18, "01": 14, "02": 14, "03": 14, "04": 16, "11": 6, "12": 6, "13": 6, "14": 6,
@@ -103,7 +104,7 @@ export function weightGrams(ais) {
 }
 
 /**
- * Classify one scan: {kind: "location", code} | {kind: "station", code} |
+ * Classify one scan: {kind: "location", code} | {kind: "station", code} | {kind: "slot", code} |
  * {kind: "item", gtin, lot, grams, count} | {kind: "crate", sscc} | {kind: "text", text}.
  * Throws ScanError for an empty scan or a damaged GS1 code.
  */
@@ -113,6 +114,7 @@ export function classify(rawScan) {
   if (raw.length > 512) throw new ScanError("scan too long", rawScan, "too_long");
   if (LOCATION.test(raw.toUpperCase())) return { kind: "location", code: raw.toUpperCase(), raw };
   if (STATION.test(raw.toUpperCase())) return { kind: "station", code: raw.toUpperCase(), raw };
+  if (SLOT.test(raw.toUpperCase())) return { kind: "slot", code: raw.toUpperCase(), raw };
   // A bare SSCC (typed off a torn label): the server takes the 18 digits too.
   if (/^\d{18}$/.test(raw) && checkDigitOk(raw)) return { kind: "crate", sscc: raw, raw };
   let body = raw, gs1 = false;

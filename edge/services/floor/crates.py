@@ -163,6 +163,19 @@ def _mark_packed(w: Write, sscc: str) -> None:
         w.emit(hq.OrdersPackedPayload(delivery_date=day, hq_order_ids=ids), store_id)
 
 
+def print_opened(store: Store, answer: dict[str, Any], printer: LabelOutput | None, *, who: Principal,
+                 now: dt.datetime) -> dict[str, Any]:
+    """Print the label of every crate a sort answer put goods into that has never had one: a crate's
+    label prints when it opens, so the sorter always has its SSCC to scan. Adds `prints` to the answer."""
+    ssccs = [p["sscc"] for p in answer.get("puts", [])] + ([answer["sscc"]] if answer.get("sscc") else [])
+    fresh = [s for s in dict.fromkeys(ssccs)
+             if not store.scalar("SELECT 1 FROM label_prints WHERE sscc = ?", (s,))]
+    if not answer["ok"] or answer["duplicate"] or not fresh:
+        return answer
+    return answer | {"prints": [_print(store, s, printer, who=who, now=now, reprint=False, reason=None)["print"]
+                                | {"sscc": s} for s in fresh]}
+
+
 def close_crate(store: Store, sscc: str, printer: LabelOutput | None, *, who: Principal,
                 now: dt.datetime) -> dict[str, Any]:
     """Close a crate (full, or its store done) and print its label; a closed crate prints again only as a reprint."""
@@ -201,7 +214,8 @@ def stage_scan(store: Store, scan: StageScan, *, who: Principal, now: dt.datetim
         status = w.conn.execute("SELECT status FROM crates WHERE sscc = ?", (code.sscc,)).fetchone() \
             if code.sscc else None
         if status is None:
-            answer = scanlog.outcome(scan, "unknown_code", {"reason": code.reason or "not one of our crates"})
+            answer = scanlog.outcome(scan, "unknown_code",
+                                     {"reason_code": code.reason or "not_our_crate", "got": code.text[:40]})
         elif status[0] == "open":
             answer = scanlog.outcome(scan, "crate_not_closed", {}, sscc=code.sscc)
         else:

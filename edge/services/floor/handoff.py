@@ -120,7 +120,8 @@ def handoff_scan(store: Store, route_id: str, stop_no: int, scan: HandoffScan, *
         elif stop["status"] == "delivered":
             answer = scanlog.outcome(scan, "stop_confirmed", {})
         elif crate is None:
-            answer = scanlog.outcome(scan, "unknown_code", {"reason": code.reason or "not one of our crates"})
+            answer = scanlog.outcome(scan, "unknown_code",
+                                     {"reason_code": code.reason or "not_our_crate", "got": code.text[:40]})
         elif crate["route_id"] != route_id or crate["stop_no"] != stop_no:
             answer = scanlog.outcome(scan, "not_this_stop", {}, sscc=crate["sscc"], store_id=crate["store_id"])
         else:

@@ -58,7 +58,8 @@ def load_scan(store: Store, route_id: str, scan: ScanIn, *, driver: Principal, n
         elif route["status"] in ("departed", "done"):
             answer = scanlog.outcome(scan, "route_departed", {})
         elif crate is None:
-            answer = scanlog.outcome(scan, "unknown_code", {"reason": code.reason or "not one of our crates"})
+            answer = scanlog.outcome(scan, "unknown_code",
+                                     {"reason_code": code.reason or "not_our_crate", "got": code.text[:40]})
         elif crate["route_id"] != route_id:
             answer = scanlog.outcome(scan, "wrong_truck", {"route_id": crate["route_id"] or "-"}, sscc=crate["sscc"],
                                      store_id=crate["store_id"])

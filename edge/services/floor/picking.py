@@ -9,7 +9,7 @@ from pydantic import Field
 
 from edge.domain.auth import Principal
 from edge.domain.floor.codes import classify
-from edge.domain.floor.picking import StopState, judge_scan
+from edge.domain.floor.picking import StopState, judge_drop, judge_tour_scan
 from edge.services.floor import scanlog
 from edge.services.floor.errors import NotFound
 from edge.services.floor.scanlog import ScanIn
@@ -23,14 +23,23 @@ class PickScan(ScanIn):
     action: Literal["scan", "short", "drop"] = "scan"
     stop_no: int | None = Field(default=None, ge=1, description="for a short pick")
     reason: str | None = Field(default=None, max_length=200, description="why the stop is short")
+    count: int | None = Field(default=None, ge=1, le=9999,
+                              description="how many of the scanned item or case this scan stands for (keyed)")
 
 
 def _stops(w: Write, tour_id: str) -> list[tuple[StopState, str]]:
     rows = w.conn.execute(
         "SELECT l.stop_no, l.location_code, l.sku_id, s.gtin, l.lot, l.quantity, l.picked_qty, l.at_location,"
-        " l.status, v.sku_id IS NOT NULL FROM tour_lines l JOIN skus s USING (sku_id)"
+        " l.status, v.sku_id IS NOT NULL, s.name_zh, s.name_en FROM tour_lines l JOIN skus s USING (sku_id)"
         " LEFT JOIN variable_weight_skus v USING (sku_id) WHERE l.tour_id = ? ORDER BY l.stop_no", (tour_id,))
-    return [(StopState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[9])), r[8]) for r in rows]
+    return [(StopState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[9]), r[10], r[11]), r[8])
+            for r in rows]
+
+
+def _sku_names(w: Write, prefix: str, gtin: str) -> dict[str, str]:
+    """The names of the SKU with this GTIN (a wrong item is named, not shown as digits), else the GTIN."""
+    row = w.conn.execute("SELECT name_zh, name_en FROM skus WHERE gtin = ?", (gtin,)).fetchone()
+    return {f"{prefix}_name_zh": row[0] if row else gtin, f"{prefix}_name_en": row[1] if row else gtin}
 
 
 def _start(w: Write, tour: Any) -> None:
@@ -64,14 +73,13 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
     current = next((s for s, status in stops if status == "open"), None)
     scanned_at = scanlog.scanned_time(scan, w.now)
     if scan.action == "drop":
-        if current is not None:
-            return "tour_not_done", {}, {}
-        station = classify(scan.code)
-        if station.kind != "station":
-            return "unknown_code", {"reason": "scan the sort station's code"}, {}
+        verdict = judge_drop(stops, classify(scan.code))
+        if not verdict.ok:
+            return verdict.code, verdict.params, {}
+        station = verdict.params["station"]
         w.conn.execute("UPDATE tours SET status = 'dropped', dropped_at = ?, drop_station = ? WHERE tour_id = ?",
-                       (w.now_text, station.text, tour_id))
-        w.emit(hq.TourDroppedPayload(station=station.text), tour_id, occurred_at=scanned_at)
+                       (w.now_text, station, tour_id))
+        w.emit(hq.TourDroppedPayload(station=station), tour_id, occurred_at=scanned_at)
         return "ok", {}, {"tour_done": True, "dropped": True}
     if tour["status"] in ("done", "dropped") or current is None:
         return "tour_finished", {}, {}
@@ -79,8 +87,8 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
         _start(w, tour)
     if scan.action == "short":
         if scan.stop_no != current.stop_no or not scan.reason:
-            why = "give a reason" if not scan.reason else f"the current stop is {current.stop_no}"
-            return "bad_stop", {"reason": why}, {}
+            why = "give_reason" if not scan.reason else "not_current_stop"
+            return "bad_stop", {"reason_code": why, "current": current.stop_no}, {}
         w.conn.execute("UPDATE tour_lines SET status = 'short', short_reason = ? WHERE tour_id = ? AND stop_no = ?",
                        (scan.reason, tour_id, current.stop_no))
         detail = {"stop_no": current.stop_no, "sku_id": current.sku_id, "location_code": current.location_code,
@@ -95,10 +103,10 @@ def _apply(w: Write, tour: Any, scan: PickScan) -> tuple[str, dict[str, Any], di
         w.emit(hq.ShortPickPayload.model_validate(detail), tour_id, occurred_at=scanned_at)
         done = _finish_if_done(w, tour_id)
         return "ok", {}, {"stop_no": current.stop_no, "stop_done": True, "tour_done": done}
-    before = [s for s, status in stops if s.stop_no < current.stop_no]
-    finished = before[-1] if before and before[-1].picked_qty >= before[-1].quantity else None
-    decision = judge_scan(current, classify(scan.code), finished)
+    _, decision = judge_tour_scan(stops, classify(scan.code), scan.count)
     if not decision.ok:
+        if decision.code == "wrong_item":
+            decision.params.update(_sku_names(w, "got", decision.params["got"]))
         return decision.code, decision.params, {"stop_no": current.stop_no}
     picked = current.picked_qty + decision.added
     stop_done = picked >= current.quantity

@@ -16,7 +16,7 @@ from edge.domain.auth import Principal
 from edge.domain.floor.allocation import OpenLine, allocate_put
 from edge.domain.floor.codes import classify
 from edge.services.aggregation import demand_for
-from edge.services.floor import scanlog
+from edge.services.floor import put_wall, scanlog
 from edge.services.floor.crates import crate_scan, open_crate
 from edge.services.floor.fulfilment import emit_line_picked
 from edge.services.floor.scanlog import ScanIn
@@ -83,7 +83,7 @@ def _item(w: Write, scan: SortScan, sku: Any, station: str) -> dict[str, Any]:
         crate = open_crate(w, day, store_id, sku["temp_class"])
         name = w.conn.execute("SELECT name FROM stores WHERE store_id = ?", (store_id,)).fetchone()[0]
         puts.append({"store_id": store_id, "store_name": name, "sscc": crate["sscc"], "crate_no": crate["crate_no"],
-                     "quantity": min(need, left)})
+                     "quantity": min(need, left), "slot": put_wall.slot_code(put_wall.slot_of(w, day, store_id))})
         left -= min(need, left)
     w.conn.execute("INSERT INTO sort_stations (station_id, delivery_date, sku_id, updated_at) VALUES (?, ?, ?, ?)"
                    " ON CONFLICT (station_id) DO UPDATE SET delivery_date = excluded.delivery_date,"
@@ -119,7 +119,7 @@ def _crate(w: Write, scan: SortScan, sscc: str, station: str) -> dict[str, Any]:
     day = scan.delivery_date.isoformat()
     crate = w.conn.execute("SELECT * FROM crates WHERE sscc = ?", (sscc,)).fetchone()
     if crate is None or crate["delivery_date"] != day:
-        return scanlog.outcome(scan, "unknown_code", {"reason": f"crate {sscc} is not one of today's"})
+        return scanlog.outcome(scan, "unknown_code", {"reason_code": "not_todays_crate", "got": sscc})
     if crate["status"] != "open":
         return scanlog.outcome(scan, "crate_closed", {}, sscc=sscc)
     current = w.conn.execute("SELECT sku_id FROM sort_stations WHERE station_id = ? AND delivery_date = ?",
@@ -129,13 +129,14 @@ def _crate(w: Write, scan: SortScan, sscc: str, station: str) -> dict[str, Any]:
     sku = w.conn.execute("SELECT s.*, v.sku_id IS NOT NULL AS weighed FROM skus s LEFT JOIN variable_weight_skus v"
                          " USING (sku_id) WHERE s.sku_id = ?", (current[0],)).fetchone()
     if sku["temp_class"] != crate["temp_class"]:
-        return scanlog.outcome(scan, "wrong_crate", {"reason": f"a {crate['temp_class']} crate for a "
-                                                     f"{sku['temp_class']} item"}, sscc=sscc)
+        return scanlog.outcome(scan, "wrong_crate", {"reason_code": "crate_class",
+                                                     "crate_class": crate["temp_class"],
+                                                     "item_class": sku["temp_class"]}, sscc=sscc)
     remaining, left = _needs(w, day, sku["sku_id"])
     need = remaining.get(crate["store_id"], 0)
     if need == 0:
-        return scanlog.outcome(scan, "wrong_crate", {"reason": f"store {crate['store_id']} needs no "
-                                                     f"{sku['sku_id']}"}, sscc=sscc)
+        return scanlog.outcome(scan, "wrong_crate", {"reason_code": "store_needs_none",
+                                                     "store_id": crate["store_id"], "sku_id": sku["sku_id"]}, sscc=sscc)
     quantity = min(need, left, scan.quantity or need)
     if quantity <= 0:
         return scanlog.outcome(scan, "nothing_to_put", {}, sscc=sscc)
@@ -159,6 +160,25 @@ def _crate(w: Write, scan: SortScan, sscc: str, station: str) -> dict[str, Any]:
                            put=quantity, remaining=need - quantity, crate_full=volume >= CRATE_ML)
 
 
+def _slot(w: Write, scan: SortScan, slot: str, station: str) -> dict[str, Any]:
+    """A slot scanned: the put goes into the open crate of the slot's store (opened if it has none)."""
+    day = scan.delivery_date.isoformat()
+    number = put_wall.slot_number(slot)
+    store_id = put_wall.store_of_slot(w, day, number) if number is not None else None
+    if store_id is None:
+        return scanlog.outcome(scan, "unknown_code", {"reason_code": "no_such_slot", "got": slot})
+    current = w.conn.execute("SELECT s.sku_id, s.temp_class FROM sort_stations t JOIN skus s USING (sku_id)"
+                             " WHERE t.station_id = ? AND t.delivery_date = ?", (station, day)).fetchone()
+    if current is None:
+        return scanlog.outcome(scan, "no_item", {})
+    remaining, _ = _needs(w, day, current[0])
+    if remaining.get(store_id, 0) <= 0:
+        expected = [put_wall.slot_code(put_wall.slot_of(w, day, s)) for s in list(remaining)[:6]]
+        return scanlog.outcome(scan, "wrong_slot", {"expected": "、".join(expected) or "-", "got": slot})
+    crate = open_crate(w, day, store_id, current[1])
+    return _crate(w, scan, crate["sscc"], station) | {"slot": slot}
+
+
 def sort_scan(store: Store, scan: SortScan, *, sorter: Principal, now: dt.datetime) -> dict[str, Any]:
     """An item scan shows the puts; a crate scan confirms the put for that crate's store."""
     device = scan.device_id or sorter.device_id
@@ -171,9 +191,11 @@ def sort_scan(store: Store, scan: SortScan, *, sorter: Principal, now: dt.dateti
         sku = w.conn.execute("SELECT * FROM skus WHERE gtin = ?", (code.gtin,)).fetchone() if code.gtin else None
         if code.kind == "sscc" and code.sscc:
             answer = _crate(w, scan, code.sscc, station)
+        elif code.kind == "slot":
+            answer = _slot(w, scan, code.text, station)
         elif sku is not None:
             answer = _item(w, scan, sku, station)
         else:
             answer = scanlog.outcome(scan, "unknown_code",
-                                     {"reason": code.reason or "not an item or crate of ours"})
+                                     {"reason_code": code.reason or "not_ours", "got": code.text[:40]})
         return scanlog.record(w, "sort", scan.delivery_date.isoformat(), scan, answer)
