@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from barcode.codex import Code128
 from barcode.writer import ImageWriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from drivers.cli import app
@@ -207,3 +209,19 @@ def test_cli_refuses_bad_input_before_writing_anything(tmp_path: Path) -> None:
     assert glyph.stdout_bytes == b"" and not png.exists()
     not_a_printer = runner.invoke(app, ["label", "-p", "xy-md02", "--sscc", SSCC])
     assert not_a_printer.exit_code == 2 and "not a PrinterSpec" in not_a_printer.stderr
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(st.text(max_size=30), max_size=6), name=st.sampled_from(PRINTERS))
+def test_any_text_from_hq_either_renders_or_is_refused_with_a_label_error(lines: list[str], name: str) -> None:
+    stock, family = stock_of(name), load_profile(name).family
+    try:
+        data = render(Label(lines=tuple(lines), sscc=SSCC, qr=f"(00){SSCC}"), stock, family, name)
+    except LabelError:
+        return
+    assert data and all(not stock.unprintable(line) for line in lines)
+
+
+def test_qr_data_must_be_printable_ascii() -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        Label(qr="徐汇")

@@ -34,6 +34,8 @@ class Label:
             expected = sscc_check_digit(self.sscc[:17])
             if expected != self.sscc[17]:
                 raise ValueError(f"SSCC {self.sscc} has a wrong check digit (expected {expected})")
+        if self.qr is not None and not (self.qr and all(32 <= ord(c) < 127 for c in self.qr)):
+            raise ValueError(f"QR data must be printable ASCII (a GS1 element string or a URL), got {self.qr!r}")
         if not 1 <= self.copies <= 99:
             raise ValueError("copies must be 1..99")
 

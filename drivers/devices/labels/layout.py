@@ -101,6 +101,8 @@ def _fit(text: str, want: float, width: int, stock: LabelStock) -> int:
 
 def _line_sizes(lines: tuple[str, ...], title: float, body: float, width: int, stock: LabelStock) -> list[int]:
     """The title as large as fits, the other lines all in one size no larger: the largest every one fits at."""
+    if not lines:
+        return []
     first = _fit(lines[0], title, width, stock)
     rest = [_fit(line, min(body, first), width, stock) for line in lines[1:]]
     return [first, *([min(rest, default=first)] * len(rest))]
