@@ -119,6 +119,7 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     HQ (seeded with the same stores, SKUs and orders) and the sync agent between HQ and the node.
     """
     from edge.demo import demo_site_file, load_demo
+    from edge.demo_purchasing import start_day_from_purchase_orders
 
     settings = _settings(ctx)
     if settings.site_file is None:
@@ -134,6 +135,10 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     typer.echo(f"demo data for delivery date {loaded.delivery_date} in {settings.database_path}")
     if loaded.intake:
         typer.echo(f"orders: {loaded.intake.as_dict()}")
+    morning = start_day_from_purchase_orders(store, loaded.delivery_date, _now())
+    if morning is not None:
+        typer.echo(f"purchase orders: {morning.purchase_orders}; {morning.short_sku or 'no SKU'} confirmed short,"
+                   f" {morning.allocation['lines_short']} order lines cut; lot {morning.rejected_lot} rejected at QC")
     if serving is None:
         return
     from edge.api.app import create_app
