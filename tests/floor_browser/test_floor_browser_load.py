@@ -53,13 +53,17 @@ def test_floor_browser_loading_with_one_crate_missing(pda: Pda, second_pda: Pda,
     sup = second_pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
     truck = sup.locator(f"#routes li[data-route='{route_id}']")
     expect(truck).to_contain_text(f"{len(crates) - 1}/{len(crates)}")
-    truck.locator("button").click()
+    truck.locator("button.warn").click()  # override: only offered while crates are missing
     sup.fill("#ask-input", "store closed early, crate goes tomorrow")
     sup.click("#ask-ok")
     expect(sup.locator("#message")).to_contain_text(f"已批准 {route_id} 发车")
 
     page.click("#depart")
     expect(page.locator("#message")).to_contain_text("已发车")
+    # No stale loading warnings once gone: the way on is the handoff.
+    expect(page.locator("#depart")).to_be_hidden()
+    expect(page.locator("#flags li")).to_have_count(0)
+    expect(page.locator("#on-the-road a")).to_have_attribute("href", "/floor/handoff")
     assert live_edge.store.scalar("SELECT status FROM routes WHERE route_id = ?", (route_id,)) == "departed"
     override = live_edge.store.query("SELECT reason, supervisor, detail, used_at IS NOT NULL AS used FROM overrides"
                                      " WHERE subject = ?", (route_id,))

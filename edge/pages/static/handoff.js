@@ -8,7 +8,7 @@ import { api, ApiError, csrfHeaders, describe, NetworkError, requireSession } fr
 import { accepted, apiSender, loadState, NeedsSignIn, refused, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge } from "/static/scanner.js";
 import { classify, ScanError } from "/static/gs1.js";
-import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
+import { explain, keepOffline, label, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
 
 const session = await requireSession(["driver"]);
 const $ = (id) => document.getElementById(id);
@@ -54,7 +54,7 @@ const queue = new ScanQueue("handoff", sendHandoff);
 showStatus(queue, session);
 signOutButton(queue);
 
-let state = null;   // {route_id, stops: [{stop_no, store_id, store_name, crates: [{sscc, scanned, condition}]}], current}
+let state = null;   // {route_id, stops: [{stop_no, store_id, store_name, address, ..., crates: [{sscc, scanned, condition}]}], current}
 let saving = Promise.resolve();
 const stop = () => state?.stops.find((s) => s.stop_no === state.current);
 
@@ -63,11 +63,29 @@ function keep() {
   saving = saving.then(() => saveState(STATE_KEY, snapshot)).catch((err) => say("error", String(err)));
 }
 
+const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "–");
+
+/** Where the stop is and how to get there: the phone's map app (AMap's URI, which opens 高德 when it
+ * is installed), and a geo: link any other map app takes. */
+function paintStore(here) {
+  $("store-name").textContent = `${here.stop_no}. ${here.store_name ?? here.store_id} (${here.store_id})`;
+  $("store-address").textContent = here.address ?? "";
+  $("store-window").textContent = t("floor.handoff.window", { from: here.window_start ?? "–", to: here.window_end ?? "–" });
+  $("store-eta").textContent = t("floor.handoff.eta", { time: hhmm(here.arrival) });
+  const located = here.latitude !== null && here.latitude !== undefined;
+  for (const id of ["nav-amap", "nav-geo"]) $(id).classList.toggle("hidden", !located);
+  if (!located) return;
+  const name = encodeURIComponent(here.store_name ?? here.store_id);
+  $("nav-amap").href = `https://uri.amap.com/marker?position=${here.longitude},${here.latitude}&name=${name}&coordinate=wgs84&callnative=1`;
+  $("nav-geo").href = `geo:${here.latitude},${here.longitude}?q=${here.latitude},${here.longitude}(${name})`;
+}
+
 function render() {
   if (!state) return;
   $("stop").replaceChildren(...state.stops.map((s) => new Option(`${s.stop_no}. ${s.store_name ?? s.store_id}${s.confirmed ? " ✔" : ""}`, String(s.stop_no))));
   $("stop").value = String(state.current);
   const here = stop();
+  paintStore(here);
   $("total").textContent = String(here.crates.length);
   $("scanned").textContent = String(here.crates.filter((c) => c.scanned).length);
   $("crates").replaceChildren(...here.crates.map((c) => {
@@ -76,7 +94,7 @@ function render() {
     item.dataset.condition = c.condition;
     item.className = !c.scanned ? "crate" : c.condition === "ok" ? "crate ok" : "crate flag";
     const line = document.createElement("span");
-    line.textContent = `…${c.sscc.slice(-6)} · ${c.temp_class ?? ""} · ${c.scanned ? t(`floor.handoff.cond.${c.condition}`) : t("floor.handoff.not_scanned")}`;
+    line.textContent = `…${c.sscc.slice(-6)} · ${label("floor.temp", c.temp_class ?? "")} · ${c.scanned ? t(`floor.handoff.cond.${c.condition}`) : t("floor.handoff.not_scanned")}`;
     item.append(line, exposureLine(c.exposure));
     return item;
   }));
@@ -128,12 +146,15 @@ async function fetchRoute() {
   const mine = list.find((r) => r.driver_id === session.principal.id && r.status !== "done") ?? list[0];
   if (!mine) { say("info", t("floor.load.no_route")); return; }
   const stops = [];
-  for (const s of mine.stops) {
+  for (const s of mine.stops.filter((x) => x.crates > 0)) { // a stop with nothing to deliver is no stop
     const detail = await api(`/api/v1/floor/routes/${mine.route_id}/stops/${s.stop_no}`);
-    stops.push({ stop_no: s.stop_no, store_id: s.store_id, store_name: detail.store_name ?? detail.stop?.store_name,
+    stops.push({ stop_no: s.stop_no, store_id: s.store_id, store_name: s.store_name, address: s.address,
+      latitude: s.latitude, longitude: s.longitude, window_start: s.window_start, window_end: s.window_end,
+      arrival: s.arrival,
       confirmed: (detail.status ?? detail.stop?.status) === "delivered",
       crates: detail.crates.map((c) => ({ sscc: c.sscc, temp_class: c.temp_class, scanned: !!c.scanned, condition: "ok" })) });
   }
+  if (!stops.length) { say("info", t("floor.load.no_route")); return; }
   state = { route_id: mine.route_id, stops, current: (stops.find((s) => !s.confirmed) ?? stops[0]).stop_no };
   keep();
 }
@@ -142,12 +163,12 @@ function onScan(raw) {
   if (!state) return;
   let scan;
   try { scan = classify(raw); } catch (err) {
-    if (err instanceof ScanError) { say("error", t("floor.check.unknown_code")); return; }
+    if (err instanceof ScanError) { say("error", explain("unknown_code", { reason_code: err.code, got: raw.trim().slice(0, 40) })); return; }
     throw err;
   }
-  if (scan.kind !== "crate") { say("error", t("floor.check.not_a_crate")); return; }
+  if (scan.kind !== "crate") { say("error", explain("unknown_code", { reason_code: "not_our_crate", got: raw.trim().slice(0, 40) })); return; }
   const crate = stop().crates.find((c) => c.sscc === scan.sscc);
-  if (!crate) { say("error", t("floor.check.not_this_stop")); return; }
+  if (!crate) { say("error", explain("not_this_stop")); return; }
   if (crate.scanned) { say("error", t("floor.check.already")); return; }
   crate.scanned = true;
   crate.condition = $("condition").value;
@@ -181,6 +202,8 @@ async function consent(route_id, stop_no, owner_code, secret) {
 $("confirm").addEventListener("submit", async (e) => {
   e.preventDefault();
   const here = stop();
+  const unscanned = here.crates.filter((c) => !c.scanned).length;
+  if (unscanned && !confirm(t("floor.handoff.unscanned_confirm", { n: unscanned, m: here.crates.length }))) return;
   const route_id = state.route_id, secret = $("owner-pin").value;
   $("owner-pin").value = "";
   let proof;
@@ -203,6 +226,8 @@ $("confirm").addEventListener("submit", async (e) => {
   say("done", t("floor.handoff.confirmed", { missing, exceptions: exceptions.length }));
   const next = state.stops.find((s) => !s.confirmed);
   if (next) state.current = next.stop_no;
+  $("owner").value = "";  // the next stop has its own owner and photo
+  $("photo").value = "";
   render();
 });
 

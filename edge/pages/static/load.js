@@ -6,7 +6,7 @@ import { api, describe, requireSession } from "/static/session.js";
 import { apiSender, loadState, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge } from "/static/scanner.js";
 import { classify, ScanError } from "/static/gs1.js";
-import { keepOffline, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
+import { explain, keepOffline, label, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
 
 const session = await requireSession(["driver"]);
 const $ = (id) => document.getElementById(id);
@@ -29,8 +29,17 @@ function flag(text, sscc) {
   $("flags").prepend(item);
 }
 
+/** Once the truck has left: no depart button, no loading warnings, the way on to the handoff. */
+function paintDeparted() {
+  const gone = manifest?.route.status === "departed" || manifest?.route.status === "done";
+  $("depart").classList.toggle("hidden", gone);
+  $("on-the-road").classList.toggle("hidden", !gone);
+  if (gone) { $("flags").replaceChildren(); $("flags-title").classList.add("hidden"); }
+}
+
 function render() {
   if (!manifest) return;
+  paintDeparted();
   $("route").textContent = manifest.route.route_id;
   $("total").textContent = String(manifest.crates.length);
   $("loaded").textContent = String(manifest.crates.filter((c) => c.loaded).length);
@@ -39,7 +48,7 @@ function render() {
     item.className = c.loaded ? "ok" : "";
     item.dataset.sscc = c.sscc;
     item.dataset.loaded = c.loaded ? "1" : "0";
-    item.textContent = `${t("floor.load.stop", { n: c.stop_no })} · ${c.store_id} · ${c.temp_class} · …${c.sscc.slice(-6)}${c.loaded ? " ✔" : ""}`;
+    item.textContent = `${t("floor.load.stop", { n: c.stop_no })} · ${c.store_name ?? c.store_id} · ${label("floor.temp", c.temp_class)} · …${c.sscc.slice(-6)}${c.loaded ? " ✔" : ""}`;
     return item;
   }));
 }
@@ -59,10 +68,10 @@ function onScan(raw) {
   if (!manifest) return;
   let scan;
   try { scan = classify(raw); } catch (err) {
-    if (err instanceof ScanError) { say("error", t("floor.check.unknown_code")); return; }
+    if (err instanceof ScanError) { say("error", explain("unknown_code", { reason_code: err.code, got: raw.trim().slice(0, 40) })); return; }
     throw err;
   }
-  if (scan.kind !== "crate") { say("error", t("floor.check.not_a_crate")); return; }
+  if (scan.kind !== "crate") { say("error", explain("unknown_code", { reason_code: "not_our_crate", got: raw.trim().slice(0, 40) })); return; }
   const crate = manifest.crates.find((c) => c.sscc === scan.sscc);
   if (crate?.loaded) { say("error", t("floor.check.already")); return; }
   if (crate) crate.loaded = true;
@@ -79,7 +88,11 @@ async function depart() {
   await saving;
   if ((await queue.pending()).length) { say("error", t("floor.load.wait_sync")); queue.kick(); return; }
   try {
-    await api(`/api/v1/floor/routes/${manifest.route.route_id}/depart`, { method: "POST" });
+    const route = await api(`/api/v1/floor/routes/${manifest.route.route_id}/depart`, { method: "POST" });
+    manifest.route = { ...manifest.route, ...route, status: route.status ?? "departed" };
+    const snapshot = structuredClone(manifest);
+    saving = saving.then(() => saveState(STATE_KEY, snapshot)).catch((err) => say("error", String(err)));
+    render();
     say("done", t("floor.load.departed"));
   } catch (err) {
     if (err.code === "crates_missing") {
@@ -87,7 +100,7 @@ async function depart() {
       $("flags").replaceChildren();
       for (const m of missing) flag(t("floor.load.missing", { sscc: m.sscc ?? m, store: m.store_id ?? "" }), m.sscc ?? m);
       say("error", t("floor.load.needs_override", { n: missing.length }));
-    } else say("error", describe(err));
+    } else say("error", err.body?.detail?.message ?? describe(err));
   }
 }
 

@@ -117,7 +117,8 @@ def list_routes(store: Store, date: dt.date, driver_id: str | None = None) -> li
     routes = store.query(f"SELECT * FROM routes WHERE {where} ORDER BY route_no", tuple(params))
     for r in routes:
         r["stops"] = store.query(
-            "SELECT s.stop_no, s.store_id, t.name AS store_name, t.address, s.arrival, s.status,"
+            "SELECT s.stop_no, s.store_id, t.name AS store_name, t.address, t.latitude, t.longitude,"
+            " t.window_start, t.window_end, s.arrival, s.status,"
             " (SELECT COUNT(*) FROM crates c WHERE c.route_id = s.route_id AND c.stop_no = s.stop_no) AS crates"
             " FROM route_stops s JOIN stores t USING (store_id) WHERE s.route_id = ? ORDER BY s.stop_no",
             (r["route_id"],))
