@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -33,6 +33,7 @@ EXIT_REFUSED = 2
 class ReportFormat(StrEnum):
     pdf = "pdf"
     png = "png"
+    csv = "csv"
     json = "json"
 
 
@@ -62,11 +63,12 @@ def _refuse(message: str) -> typer.Exit:
 def report(
     ctx: typer.Context,
     date: Annotated[str, typer.Option("--date", help="local calendar day, YYYY-MM-DD")],
-    format: Annotated[ReportFormat, typer.Option("--format", help="pdf, png or json")] = ReportFormat.pdf,
+    format: Annotated[ReportFormat, typer.Option("--format", help="pdf, png, csv or json")] = ReportFormat.pdf,
     out: Annotated[Path | None, typer.Option("--out", help="file to write (json: stdout when left out)")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """The warehouse's daily cold-chain report: per asset min, max, mean, MKT, time out of band, alarms."""
+    """The warehouse's daily cold-chain record (GB 31605): per asset recording interval, min, max, mean, MKT,
+    each excursion, each alarm with its acknowledgement and corrective action."""
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
@@ -85,7 +87,9 @@ def report(
         out.write_text(text + "\n", encoding="utf-8")
     else:
         assert out is not None
-        out.write_bytes(coldchain_report.render(built, "png" if format == ReportFormat.png else "pdf"))
+        kinds: dict[ReportFormat, Literal["png", "pdf", "csv"]] = {
+            ReportFormat.png: "png", ReportFormat.pdf: "pdf", ReportFormat.csv: "csv"}
+        out.write_bytes(coldchain_report.render(built, kinds[format]))
     typer.echo(f"wrote {out} ({len(built.rows)} assets, {day})", err=True)
 
 

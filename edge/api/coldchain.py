@@ -118,12 +118,12 @@ def trip_exposure(store: StoreDep, now: NowDep, route_id: str, request: Request,
 
 @router.get("/reports/daily", response_model=None)
 def daily_report(store: StoreDep, settings: SettingsDep, now: NowDep, _: Viewer, date: dt.date,
-                 format: Literal["json", "png", "pdf"] = "json") -> dict[str, Any] | Response:
+                 format: Literal["json", "png", "pdf", "csv"] = "json") -> dict[str, Any] | Response:
     report = coldchain_report.build_daily_report(store, date, warehouse_id=settings.warehouse_id,
                                                  zone=settings.zone, now=now)
     if format == "json":
         return report.as_json()
-    media = "image/png" if format == "png" else "application/pdf"
+    media = {"png": "image/png", "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}[format]
     name = f"coldchain-{settings.warehouse_id}-{date.isoformat()}.{format}"
     return Response(coldchain_report.render(report, format), media_type=media,
                     headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -9,11 +9,13 @@ telemetry of the asset it was in; legs in no known asset count as unmonitored ti
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from edge.domain.coldchain.bands import Band, BandConflict, class_band, effective_band
-from edge.domain.coldchain.exposure import Exposure, Held, hold, summarize
+from edge.domain.coldchain.exposure import Exposure, Held, excursions, hold, summarize
 from edge.domain.coldchain.mkt import delta_h_over_r
 from edge.services.coldchain_assets import AssetInfo, assets
 from edge.services.telemetry import temperatures
@@ -73,6 +75,28 @@ def daily(store: Store, day: dt.date, zone: Any, *, dh_over_r: float = DEFAULT_D
                                      " AND raised_at < ?", (asset_id, utc_text(start), utc_text(end)))
         out.append(row)
     return out
+
+
+def asset_record(store: Store, asset_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """What the temperature record (GB 31605) adds to the day's numbers: the recording interval,
+    each excursion per sensor (start, end, duration, peak, K·min), and every alarm of the window with
+    its acknowledgement and corrective action."""
+    asset = assets(store)[asset_id]
+    found = []
+    intervals = []
+    for sensor in _held_by_sensor(store, asset, start, end):
+        found += [{"sensor_id": sensor.sensor_id, "start": utc_text(e.start), "end": utc_text(e.end), "side": e.side,
+                   "duration_s": e.duration_s, "peak_c": e.peak_c, "degree_minutes": e.degree_minutes}
+                  for e in excursions(sensor.held, asset.rule.band)]
+        times = [t for t, _ in temperatures(store, [sensor.sensor_id], start, end)]
+        intervals += [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    alarm_rows = store.query(
+        "SELECT alarm_id, sensor_id, kind, severity, state, started_at, raised_at, cleared_at, peak_c, degree_minutes,"
+        " acknowledged_at, acknowledged_by, ack_reason FROM cold_alarms WHERE asset_id = ? AND raised_at < ?"
+        " AND (cleared_at IS NULL OR cleared_at >= ?) ORDER BY raised_at, alarm_id",
+        (asset_id, utc_text(end), utc_text(start)))
+    return {"recording_interval_s": statistics.median(intervals) if intervals else None,
+            "excursions": sorted(found, key=lambda e: (e["start"], e["sensor_id"])), "alarm_log": alarm_rows}
 
 
 def trip_exposure(store: Store, route_id: str, now: dt.datetime, *,

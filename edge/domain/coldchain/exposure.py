@@ -97,3 +97,45 @@ def summarize(parts: Iterable[tuple[Held, Band]], dh_over_r: float = 10_000.0) -
         return Exposure(count, 0.0, lo, hi, None, None, 0.0, 0.0, 0.0)
     return Exposure(count, covered, lo, hi, weighted / covered, mean_kinetic_temperature(pairs, dh_over_r),
                     above, below, dm)
+
+
+@dataclass(frozen=True)
+class Excursion:
+    """One continuous run out of band (a gap in the readings ends it): the record's line for it."""
+
+    start: dt.datetime
+    end: dt.datetime
+    side: str
+    peak_c: float
+    degree_minutes: float
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def excursions(held: Sequence[Held], band: Band) -> list[Excursion]:
+    """The runs of held intervals beyond the band on one side, with their peak and K·min beyond the limit."""
+    out: list[Excursion] = []
+    run: list[Held] = []
+
+    def close() -> None:
+        if run:
+            high = band.excess(run[0].temp_c) > 0
+            peak = max(run, key=lambda h: abs(band.excess(h.temp_c))).temp_c
+            dose = sum(abs(band.excess(h.temp_c)) * h.seconds / 60.0 for h in run)
+            out.append(Excursion(run[0].start, run[-1].start + dt.timedelta(seconds=run[-1].seconds),
+                                 "high" if high else "low", peak, round(dose, 6)))
+            run.clear()
+
+    for h in held:
+        excess = band.excess(h.temp_c)
+        if run:
+            prev = run[-1]
+            contiguous = prev.start + dt.timedelta(seconds=prev.seconds) == h.start
+            if not excess or not contiguous or (excess > 0) != (band.excess(prev.temp_c) > 0):
+                close()
+        if excess:
+            run.append(h)
+    close()
+    return out
