@@ -94,7 +94,7 @@ def test_tspl_bytes() -> None:
     lines = text.split("\r\n")
     assert lines[:5] == ["SIZE 100 mm,70 mm", "GAP 2 mm,0 mm", "DIRECTION 1", "REFERENCE 0,0", "CLS"]
     assert lines[-2:] == ["PRINT 1,1", ""]
-    assert b'"TSS24.BF2",0,2,2,"S001 ' + "徐汇001店".encode("gb18030") + b'"' in data  # GB bytes, not UTF-8
+    assert b'16,16,"TSS24.BF2",0,3,3,"S001 ' + "徐汇001店".encode("gb18030") + b'"' in data  # GB bytes, not UTF-8
     assert "徐汇".encode() not in data
     barcode = [line for line in lines if line.startswith("BARCODE")]
     assert len(barcode) == 1 and re.fullmatch(r'BARCODE \d+,\d+,"128M",\d+,0,0,4,4,"!105!10200' + SSCC + '"',

@@ -24,9 +24,15 @@ LINE_PITCH = 1.2  # line height as a multiple of the text size
 QUIET_MODULES = 10  # clear space either side of a Code 128 symbol, in modules
 
 
+def char_width(char: str, size: int) -> int:
+    """A cell of a Chinese printer font: square for what GB18030 writes in two or more bytes (hanzi,
+    and full-width forms such as '·' A1A4) or Unicode calls wide, half as wide for the rest."""
+    wide = unicodedata.east_asian_width(char) in "WF" or len(char.encode("gb18030", "replace")) > 1
+    return size if wide else size // 2
+
+
 def text_width(text: str, size: int) -> int:
-    """Width in dots: CJK characters are square, the rest half as wide (as in bitmap CJK fonts)."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else size // 2 for c in text)
+    return sum(char_width(c, size) for c in text)
 
 
 def gs1_128_modules(ai_data: str) -> list[bool]:
@@ -144,26 +150,29 @@ def _beside(label: Label, stock: LabelStock, height: int) -> Layout:
     width, margin, gap = stock.width_dots, stock.dots(2), stock.dots(1)
     bar_height = max(stock.dots(8), min(stock.dots(20), height // 4))
     items, bottom = _sscc_block(label, stock, height - margin, bar_height)
-    area = bottom - margin
+    pitch = (bottom - margin) / (len(label.lines) + 0.5)  # the title line counts one and a half
+    top, title = margin, 0
+    if label.lines:  # the title (the store) across the whole width, to be read from across the room
+        title = _fit(label.lines[0], pitch * 1.5 / LINE_PITCH, width - 2 * margin, stock)
+        items.append(Text(margin, top, title, label.lines[0]))
+        top += round(title * LINE_PITCH)
     text_right = width - margin
     if label.qr:
         modules = len(qr_matrix(label.qr))
-        cell = min(10, min(area, int(width * 0.4)) // modules)
+        cell = min(10, min(bottom - top, int(width * 0.4)) // modules)
         if cell < 1:
             raise LabelError(f"no room for the QR code on a {stock.width_mm:g}×{stock.height_mm:g} mm label")
         qr_x = width - margin - cell * modules
-        items.append(Qr(qr_x, margin, cell, modules, label.qr))
+        items.append(Qr(qr_x, top, cell, modules, label.qr))
         text_right = qr_x - 2 * gap
-    if label.lines:
-        pitch = area / (len(label.lines) + 0.5)  # the title line counts one and a half
-        sizes = _line_sizes(label.lines, pitch * 1.5 / LINE_PITCH, pitch / LINE_PITCH, text_right - margin, stock)
-        y = margin
-        for line, size in zip(label.lines, sizes, strict=True):
-            items.append(Text(margin, y, size, line))
-            y += round(size * LINE_PITCH)
-        if y - round(sizes[-1] * (LINE_PITCH - 1)) > bottom:
-            raise LabelError(f"{len(label.lines)} lines of text do not fit on a "
-                             f"{stock.width_mm:g}×{stock.height_mm:g} mm label")
+    body = label.lines[1:]
+    sizes = [_fit(line, min(pitch / LINE_PITCH, title), text_right - margin, stock) for line in body]
+    for line in body:
+        items.append(Text(margin, top, min(sizes), line))
+        top += round(min(sizes) * LINE_PITCH)
+    if body and top - round(min(sizes) * (LINE_PITCH - 1)) > bottom:
+        raise LabelError(f"{len(label.lines)} lines of text do not fit on a "
+                         f"{stock.width_mm:g}×{stock.height_mm:g} mm label")
     return Layout(width, height, tuple(sorted(items, key=lambda i: (i.y, i.x))))
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .layout import Barcode, Layout, Text, gs1_128_modules, qr_matrix
+from .layout import Barcode, Layout, Text, char_width, gs1_128_modules, qr_matrix
 
-FONT_FAMILY = "Noto Sans CJK SC"
+FONT_FAMILY = "Noto Sans Mono CJK SC"  # half-width Latin, square hanzi: the cells of a printer font
 FONT_FILES = (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # Debian fonts-noto-cjk
               Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"))
 
@@ -25,7 +25,7 @@ def _face() -> tuple[str, int]:
     for path in FONT_FILES:
         if not path.is_file():
             continue
-        for index in range(10):
+        for index in range(16):
             try:
                 family, _ = ImageFont.truetype(str(path), 12, index=index).getname()
             except OSError:
@@ -41,12 +41,22 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 
 
+def _text(draw: ImageDraw.ImageDraw, item: Text) -> None:
+    """Each character centred in its printer-font cell, the em box (baseline 0.88 em down) filling the line."""
+    font, x = _font(item.size), item.x
+    baseline = item.y + round(item.size * 0.88)
+    for char in item.text:
+        cell = char_width(char, item.size)
+        draw.text((x + (cell - font.getlength(char)) / 2, baseline), char, font=font, fill=0, anchor="ls")
+        x += cell
+
+
 def preview_image(layout: Layout) -> Image.Image:
     image = Image.new("L", (layout.width, layout.height), 255)
     draw = ImageDraw.Draw(image)
     for item in layout.items:
         if isinstance(item, Text):
-            draw.text((item.x, item.y), item.text, font=_font(item.size), fill=0, anchor="la")
+            _text(draw, item)
         elif isinstance(item, Barcode):
             for i, bar in enumerate(gs1_128_modules(item.ai_data)):
                 if bar:
