@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, explain, floor_errors, locale_of
 from edge.domain.auth import Principal, Role
+from edge.domain.floor.codes import is_sscc
 from edge.domain.receiving import LotDecision
 from edge.services import purchasing, receiving
 from edge.services.device_status import load_statuses
@@ -23,8 +24,17 @@ HqOrSupervisor = Annotated[Principal, requires(Role.HQ, Role.SUPERVISOR)]
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+def _sscc(value: str) -> str:
+    if not is_sscc(value):
+        raise ValueError(f"{value!r} is not an SSCC (18 digits with a valid check digit)")
+    return value
+
+
+Sscc = Annotated[str, AfterValidator(_sscc)]
+
+
 class AsnLine(BaseModel):
-    sscc: Annotated[str, Field(pattern=r"^\d{18}$")]
+    sscc: Sscc
     sku_id: Code
     lot: Code
     expiry: dt.date
@@ -48,7 +58,7 @@ class CaseScan(BaseModel):
     scan_id: Code
     raw: str = Field(min_length=1, max_length=512)
     cases: int = Field(default=1, ge=1, le=999)
-    pallet_sscc: Annotated[str, Field(pattern=r"^\d{18}$")] | None = None
+    pallet_sscc: Sscc | None = None
     scale_id: Code | None = None
 
 

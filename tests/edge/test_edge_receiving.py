@@ -175,6 +175,9 @@ def test_the_dock_api_answers_each_scan_in_the_callers_language(edge_node: EdgeN
                       json={"asn_id": "ASN-API", "po_id": po["po_id"], "lines": [pallet]})
     assert asn.status_code == 200
     assert client.post("/api/v1/receiving/asns", headers=picker, json={}).status_code == 403
+    bad = client.post("/api/v1/receiving/asns", headers=hq, json={
+        "asn_id": "ASN-BAD", "po_id": po["po_id"], "lines": [pallet | {"sscc": PALLET[:-1] + "9"}]})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["path"] == "lines[0].sscc" and "check digit" in bad.text
     receipt = client.post("/api/v1/receiving/receipts", json={"po_id": po["po_id"]}, headers=picker).json()
     assert receipt["asn_id"] == "ASN-API"  # the PO's latest notice by default
     gtin = edge_node.store.scalar("SELECT gtin FROM skus WHERE sku_id = ?", (line["sku_id"],))
