@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -56,6 +58,23 @@ def _child(conn: Connection, target: Callable[[Any, Report], Any], arg: Any) -> 
         conn.close()
 
 
+@contextmanager
+def _main_not_inherited() -> Iterator[None]:
+    """Start a child without it importing the parent's `__main__` (multiprocessing re-runs it, as
+    `__mp_main__`, in every child). Our targets are module-level functions of this library and need
+    nothing from it, while the node's `__main__` is its CLI, which imports the whole app: seconds per
+    child on a busy machine, taken from the solver's budget (the demo day got no plan in 2 s)."""
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
+
+
 class Child:
     """`target(arg, report)` running in a child process; `best` is its latest report or answer.
 
@@ -71,7 +90,8 @@ class Child:
         self.error = ""  # why the child failed, if it did; its earlier reports are kept
         self.conn, child = _context().Pipe(duplex=False)
         self.proc = _context().Process(target=_child, args=(child, target, arg), daemon=True)
-        self.proc.start()
+        with _main_not_inherited():
+            self.proc.start()
         child.close()
 
     def take(self) -> None:

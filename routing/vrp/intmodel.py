@@ -32,6 +32,11 @@ class IntModel:
     def vehicles(self) -> int:
         return len(self.fixed)
 
+    def shortfall(self) -> list[str]:
+        """Capacities the whole fleet lacks for the whole demand: then some stops must stay behind."""
+        return [f"the fleet carries {sum(cap)} ({dim}) but the stops need {sum(dem)}"
+                for dim, dem, cap in zip(self.dims, self.demand, self.capacity, strict=True) if sum(dem) > sum(cap)]
+
     def route_cost(self, routes: list[list[int]]) -> int:
         cost = 0
         for v, r in enumerate(routes):

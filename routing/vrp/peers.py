@@ -121,9 +121,11 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
     model = pyvrp.Model()
     locs = [model.add_location(x=0, y=0) for _ in range(m.n)]
     depot = model.add_depot(locs[0], tw_early=m.windows[0][0], tw_late=m.windows[0][1])
+    short = bool(m.shortfall())  # the fleet cannot take everything: stops become optional, worth the penalty
     for node in range(1, m.n):
         model.add_client(locs[node], delivery=[m.demand[d][node] for d in range(len(m.dims))],
-                         service_duration=m.service[node], tw_early=m.windows[node][0], tw_late=late[node])
+                         service_duration=m.service[node], tw_early=m.windows[node][0], tw_late=late[node],
+                         required=not short, prize=m.penalty if short else 0)
     types: dict[tuple[Any, ...], list[int]] = {}
     for v in range(m.vehicles):
         key = (tuple(m.capacity[d][v] for d in range(len(m.dims))), m.fixed[v], m.start_window[v], spans[v])
@@ -155,6 +157,9 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
                 routes = routes_of(best)
                 feasible[:] = [(m.route_cost(routes), routes)]
                 report(feasible[0])
+            elif not feasible:  # until a feasible plan exists, the best so far is worth repairing
+                routes = routes_of(best)
+                report((m.route_cost(routes), routes))
 
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Progress()))
     result = model.solve(stop=MaxRuntime(task.left()), seed=1, display=False, collect_stats=False, params=params)

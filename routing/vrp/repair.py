@@ -10,8 +10,10 @@ left out, for OR-Tools to insert when it continues from the repaired plan.
 from __future__ import annotations
 
 import itertools
+import math
+import time
 
-from routing.vrp.model import Instance
+from routing.vrp.model import Instance, VehicleType
 from routing.vrp.schedule import schedule_route
 
 Routes = list[list[int]]
@@ -40,11 +42,23 @@ def _shed(inst: Instance, vehicle: int, route: list[int]) -> list[int]:
     return shed
 
 
+def _room(inst: Instance, vehicle: VehicleType, route: list[int], node: int) -> bool:
+    """Whether the truck has room for `node` too (cheap: checked before any timing)."""
+    stops = [inst.stops[n - 1] for n in [*route, node]]
+    if sum(s.total_crates for s in stops) > vehicle.capacity_crates:
+        return False
+    if vehicle.capacity_kg is not None and sum(s.kg for s in stops) > vehicle.capacity_kg:
+        return False
+    return all(sum(s.crates.get(c, 0) for s in stops) <= vehicle.class_capacity(c) for c in stops[-1].crates)
+
+
 def _insert(inst: Instance, routes: Routes, node: int) -> bool:
     """Put `node` where it adds the least distance and every route still checks feasible."""
     d, fleet = inst.distance, inst.vehicles()
     options, empty = [], set()
     for v, r in enumerate(routes):
+        if not _room(inst, fleet[v], r, node):
+            continue
         if not r:
             if fleet[v].name in empty:
                 continue  # one unused truck of each kind is enough to try
@@ -61,10 +75,13 @@ def _insert(inst: Instance, routes: Routes, node: int) -> bool:
     return False
 
 
-def repair(inst: Instance, routes: Routes) -> Routes:
-    """A feasible plan close to `routes`; stops that fit nowhere are left out."""
+def repair(inst: Instance, routes: Routes, until: float = math.inf) -> Routes:
+    """A feasible plan close to `routes`; stops that fit nowhere, or not by `until` (time.monotonic()),
+    are left out."""
     out = [list(r) for r in routes]
     shed = [n for v, r in enumerate(out) for n in _shed(inst, v, r)]
     for node in sorted(shed, key=lambda n: inst.stops[n - 1].window[1]):
+        if time.monotonic() >= until:
+            break
         _insert(inst, out, node)
     return out

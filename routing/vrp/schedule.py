@@ -133,6 +133,7 @@ REASONS = {
     "cannot_return": "no truck could be back at the warehouse in time",
     "shift_too_short": "the round trip is longer than a shift",
     "over_cold_chain_cap": "the drive alone is longer than goods may stay on the truck",
+    "fleet_short": "the whole fleet lacks room for the day's crates or weight",
     "no_room": "the fleet had no room or time left for it",
 }
 

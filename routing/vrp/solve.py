@@ -25,6 +25,7 @@ names the member and step that produced it (`Plan.source`).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ ENGINES = ("ortools", "vroom", "pyvrp")
 SEED_SHARE = 0.6  # of the budget: when the first members hand over to OR-Tools from the best plan so far
 SEED_EXPLORATION = 3  # VROOM as a seed: fewer construction heuristics, so it answers well inside its share
 RESTART_MIN = 1.0  # seconds left after the share: below this a restart costs more than it gains
-MARGIN = 0.25  # seconds kept for starting processes and building the plan
+MARGIN = 0.25  # seconds kept for starting processes, repairing the last candidates and building the plan
+FINISH = 0.05  # of which for building the plan once the best candidate is chosen
 TICK = 0.5  # seconds between progress reports
 
 Routes = list[list[int]]
@@ -93,10 +95,11 @@ def solve_delivery(instance: Instance, time_limit: float = 10.0, engine: str = "
     found, cpu = _run(engine, sub, model, deadline, tick) if keep else ([], 0.0)
     if progress is not None:
         progress(Progress(time.monotonic() - t0, time_limit, "check", None))
-    source, routes, planned, violations = _best(sub, found, model.vehicles)
+    source, routes, planned, violations = _best(sub, found, model.vehicles, t0 + time_limit - FINISH)
     served = {n for r in routes for n in r}
-    unserved = [Issue(s.id, "left out: no truck had room or time left for it (fleet too small or windows clash)",
-                      "no_room") for k, s in enumerate(sub.stops, start=1) if k not in served]
+    why = "; ".join(model.shortfall()) or "no truck had room or time left for it (fleet too small or windows clash)"
+    unserved = [Issue(s.id, f"left out: {why}", "fleet_short" if model.shortfall() else "no_room")
+                for k, s in enumerate(sub.stops, start=1) if k not in served]
     return Plan(engine, planned, infeasible, unserved, time.monotonic() - t0, violations, cpu, source)
 
 
@@ -158,7 +161,7 @@ def _run(engine: str, sub: Instance, model: IntModel, deadline: float,
         if restart:
             seeding = [m for m in members if m.label == "vroom" or (hand_over and m is members[0])]
             _watch(members, share, "search", tick, seeding or None)
-            ranked = sorted(_candidates(sub, [(m.label, m.child.best[1]) for m in members if m.child.best]))
+            ranked = sorted(_candidates(sub, [(m.label, m.child.best[1]) for m in members if m.child.best], deadline))
             if ranked:
                 _rank, label, routes = ranked[0]
                 slot = next((m for m in members if m in seeding), None)
@@ -190,22 +193,22 @@ def _checked(sub: Instance, routes: Routes) -> tuple[Rank, list[Route], list[str
     return (bool(violations), -sum(map(len, routes)), cost), planned, violations
 
 
-def _candidates(sub: Instance, found: list[tuple[str, Routes]]) -> list[tuple[Rank, str, Routes]]:
-    """Each plan ranked, and beside each one that breaks a constraint its repaired form."""
+def _candidates(sub: Instance, found: list[tuple[str, Routes]], until: float) -> list[tuple[Rank, str, Routes]]:
+    """Each plan ranked, and beside each one that breaks a constraint its repaired form (by `until`)."""
     out = []
     for label, routes in found:
         rank = _checked(sub, routes)[0]
         out.append((rank, label, routes))
         if rank[0]:
-            fixed = repair(sub, routes)
+            fixed = repair(sub, routes, until)
             out.append((_checked(sub, fixed)[0], f"{label}, repaired", fixed))
     return out
 
 
-def _best(sub: Instance, found: list[tuple[str, Routes]], vehicles: int) -> tuple[str, Routes, list[Route],
-                                                                               list[str]]:
+def _best(sub: Instance, found: list[tuple[str, Routes]], vehicles: int,
+          until: float = math.inf) -> tuple[str, Routes, list[Route], list[str]]:
     if not found:
         return "", [[] for _ in range(vehicles)], [], []
-    _, label, routes = min(_candidates(sub, found), key=lambda c: c[0])
+    _, label, routes = min(_candidates(sub, found, until), key=lambda c: c[0])
     _, planned, violations = _checked(sub, routes)
     return label, routes, planned, violations
