@@ -8,19 +8,23 @@ outbox has the day's events. A screenshot of every step is kept in test-artifact
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from edge.demo import SUPERVISOR_PIN
+from drivers.simulators.printer import PrinterSim
+from edge.demo import DEMO_PIN, SUPERVISOR_PIN
 from tests.fixtures.browser import ARTIFACTS, LiveEdge, Pda, _open_pda
-from tests.floor_browser.floor_flow import pick_next_tour
+from tests.floor_browser.floor_flow import manifest, pick_next_tour
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "whole-day"
+ENGLISH = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")  # two English words in a row: a sentence, not a code
 
 
 class Shots:
@@ -45,7 +49,6 @@ def shots() -> Shots:
 @pytest.fixture
 def devices(browser: Browser, live_edge: LiveEdge, request: pytest.FixtureRequest) -> Iterator[dict[str, Pda]]:
     """One phone per person of the day, each with its own storage and session."""
-    from contextlib import ExitStack
     with ExitStack() as stack:
         yield {who: stack.enter_context(_open_pda(browser, live_edge, request, who))
                for who in ("supervisor", "picker1", "picker2", "sorter", "driver", "owner")}
@@ -78,7 +81,137 @@ def _supervisor_plans_the_day(sup: Pda, edge: LiveEdge, shots: Shots) -> dict[st
     return job
 
 
-def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots) -> None:
+def _pick_scans(stop: dict[str, Any], n: int) -> list[tuple[str, int | None]]:
+    """What a picker scans at a stop (code, keyed count): the location, then the goods in as few
+    scans as a real picker would: a weighed item's label, a case label typed by hand (AI 37), or one
+    unit scanned with its count keyed."""
+    gtin, qty = stop["gtin"], stop["quantity"]
+    if stop["variable_weight"]:
+        item = [(f"(01){gtin}(3103){qty:06d}", None)]
+    elif qty == 1:
+        item = [(gtin, None)]
+    elif n % 2:
+        item = [(f"(01) {gtin} (37) {qty}", None)]
+    else:
+        item = [(gtin, qty)]
+    return [(stop["location_code"], None), *item]
+
+
+def _two_pickers_pick_at_once(p1: Pda, p2: Pda, edge: LiveEdge, shots: Shots) -> list[dict[str, Any]]:
+    tours = []
+    for pda, code in ((p1, "P01"), (p2, "P02")):
+        page = pda.sign_in(code, DEMO_PIN, "/floor/pick")
+        page.click("#take")
+        expect(page.locator("#work")).to_be_visible()
+        with edge.api("SUP01") as api:
+            tours.append(api.get(f"/api/v1/floor/tours/{page.locator('#tour-id').inner_text()}").json())
+    plans = [[scan for n, stop in enumerate(t["stops"]) for scan in _pick_scans(stop, n)] for t in tours]
+    for step in range(max(len(p) for p in plans)):  # stop by stop, side by side
+        for pda, plan in ((p1, plans[0]), (p2, plans[1])):
+            if step >= len(plan):
+                continue
+            code, count = plan[step]
+            if count:
+                pda.page.fill("#count", str(count))
+                pda.page.press("#count", "Enter")
+            pda.scan(code)
+            expect(pda.page.locator("#message")).not_to_have_class("msg-error")
+        if step == 3:
+            shots.take(p1.page, "picker-keyed-count")
+    for n, pda in enumerate((p1, p2), 1):
+        expect(pda.page.locator("#finished")).to_be_visible()
+        pda.scan("A01-01-1")  # not a station: refused, the cart stays with the picker
+        expect(pda.page.locator("#message")).to_contain_text("请扫描分拣站条码")
+        pda.scan("SORT-1")
+        expect(pda.page.locator("#message")).to_contain_text("已交到分拣站 SORT-1")
+        expect(pda.page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15_000)
+        shots.take(pda.page, f"picker{n}-dropped")
+    for tour in tours:
+        with edge.api("SUP01") as api:
+            done = api.get(f"/api/v1/floor/tours/{tour['tour_id']}").json()
+        assert done["status"] == "dropped" and all(s["picked_qty"] == s["quantity"] for s in done["stops"]), done
+    while edge.store.scalar("SELECT COUNT(*) FROM tours WHERE status = 'open'"):  # the rest of the floor
+        pick_next_tour(edge, "P01")
+    return tours
+
+
+def _sorter_puts_and_labels(sorter: Pda, edge: LiveEdge, gtin: str, shots: Shots) -> None:
+    page = sorter.sign_in("T01", DEMO_PIN, "/floor/sort")
+    page.click("#slots-show")
+    expect(page.locator("#slot-labels .slot-label").first).to_be_visible()
+    shots.take(page, "sorter-slot-labels")
+    sorter.scan(gtin)
+    rows = page.locator("#puts .put")
+    expect(rows.first).to_be_visible()
+    slots = [row.get_attribute("data-slot") or "" for row in rows.all()]
+    for slot in slots:
+        sorter.scan(slot)
+        expect(page.locator(f"#puts .put[data-slot='{slot}']")).to_have_class("put confirmed")
+    expect(page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15_000)
+    shots.take(page, "sorter-puts-confirmed")
+    day = str(edge.delivery_date)
+    with edge.api("T01") as api:  # the rest of the wall, by the other sorters
+        for sku in api.get("/api/v1/floor/sort/plan", params={"date": day}).json()["skus"]:
+            shown = _sort(api, day, sku["gtin"])
+            for put in shown.get("puts", []):
+                _sort(api, day, put["slot"])
+        for crate in api.get("/api/v1/floor/crates", params={"date": day}).json():
+            if crate["status"] == "open":
+                assert api.post(f"/api/v1/floor/crates/{crate['sscc']}/close").status_code == 200
+
+
+def _sort(api: Any, day: str, code: str) -> dict[str, Any]:
+    body = {"scans": [{"scan_id": str(uuid.uuid4()), "seq": 1, "code": code, "delivery_date": day}]}
+    result: dict[str, Any] = api.post("/api/v1/floor/sort/scans/batch", json=body).json()["results"][0]
+    return result
+
+
+def _driver_loads_and_departs(driver: Pda, edge: LiveEdge, route_id: str, shots: Shots) -> list[dict[str, Any]]:
+    page = driver.sign_in("D01", DEMO_PIN, "/floor/load")
+    expect(page.locator("#route")).to_have_text(route_id)
+    crates = manifest(edge, route_id)
+    for crate in crates:
+        driver.scan(f"]C100{crate['sscc']}")
+    expect(page.locator("#loaded")).to_have_text(str(len(crates)))
+    expect(page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15_000)
+    shots.take(page, "driver-loaded")
+    page.click("#depart")
+    expect(page.locator("#message")).to_contain_text("已发车")
+    expect(page.locator("#depart")).to_be_hidden()
+    shots.take(page, "driver-departed")
+    page.click("#on-the-road a")
+    page.wait_for_url(re.compile(r"/floor/handoff"))
+    page.wait_for_selector("body[data-ready='1']")
+    return crates
+
+
+def _handover(driver: Pda, edge: LiveEdge, stop_no: int, crates: list[str], damaged: str | None,
+              shots: Shots) -> str:
+    page = driver.page
+    page.select_option("#stop", str(stop_no))
+    store_id = edge.store.scalar("SELECT store_id FROM route_stops WHERE route_id = (SELECT route_id FROM crates"
+                                 " WHERE sscc = ?) AND stop_no = ?", (crates[0], stop_no))
+    name, address = edge.store.query("SELECT name, address FROM stores WHERE store_id = ?", (store_id,))[0].values()
+    expect(page.locator("#store-name")).to_contain_text(name)
+    expect(page.locator("#store-address")).to_have_text(address)
+    expect(page.locator("#nav-amap")).to_have_attribute("href", re.compile(r"^https://uri\.amap\.com/marker\?position="))
+    expect(page.locator("#nav-geo")).to_have_attribute("href", re.compile(r"^geo:"))
+    for sscc in crates:
+        if sscc == damaged:
+            page.select_option("#condition", "damaged")
+        driver.scan(f"]C100{sscc}")
+    expect(page.locator("#scanned")).to_have_text(str(len(crates)))
+    expect(page.locator("#owner")).to_have_value("")  # nothing left over from the stop before
+    page.fill("#owner", f"O{store_id[1:]}")
+    page.fill("#owner-pin", DEMO_PIN)
+    shots.take(page, f"driver-handoff-stop{stop_no}")
+    page.click("#confirm-go")
+    expect(page.locator("#message")).to_contain_text("已确认收货")
+    expect(page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15_000)
+    return str(store_id)
+
+
+def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots, label_printer: PrinterSim) -> None:
     job = _supervisor_plans_the_day(devices["supervisor"], live_edge, shots)
     routes = sorted(job["result"]["routes"], key=lambda r: -len(r["stops"]))
     assert routes, job
@@ -89,5 +222,32 @@ def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots) -
     row.locator("button", has_text="指派").click()
     expect(sup.locator("#message")).to_contain_text(f"{route['route_id']} 已指派给 D01")
     expect(row).to_contain_text("D01")
-    assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", sup.locator("main").inner_text())
-    pick_next_tour  # noqa: B018 (kept for the steps that follow)
+
+    tours = _two_pickers_pick_at_once(devices["picker1"], devices["picker2"], live_edge, shots)
+    _sorter_puts_and_labels(devices["sorter"], live_edge, tours[0]["stops"][0]["gtin"], shots)
+    assert label_printer.printed, "crate labels come out of the printer"
+
+    crates = _driver_loads_and_departs(devices["driver"], live_edge, route["route_id"], shots)
+    by_stop: dict[int, list[str]] = {}
+    for crate in crates:
+        by_stop.setdefault(crate["stop_no"], []).append(crate["sscc"])
+    first, second = sorted(by_stop)[:2]
+    damaged = by_stop[first][-1]
+    stores = [_handover(devices["driver"], live_edge, first, by_stop[first], damaged, shots),
+              _handover(devices["driver"], live_edge, second, by_stop[second], None, shots)]
+    assert live_edge.store.scalar("SELECT COUNT(*) FROM floor_exceptions WHERE kind = 'damaged' AND subject = ?",
+                                  (damaged,)) == 1
+    assert all(live_edge.store.scalar("SELECT status FROM route_stops WHERE route_id = ? AND store_id = ?",
+                                      (route["route_id"], s)) == "delivered" for s in stores)
+
+    # The supervisor's page speaks Chinese all day: no English sentence on it.
+    sup.reload()
+    sup.wait_for_selector("body[data-ready='1']")
+    shots.take(sup, "supervisor-end-of-day")
+    assert not ENGLISH.search(sup.locator("main").inner_text())
+
+    # HQ's outbox has the day's events, in the order they happened.
+    kinds = {r["kind"] for r in live_edge.store.query("SELECT DISTINCT kind FROM outbox")}
+    assert kinds >= {"floor.wave_built", "floor.routes_planned", "floor.route_assigned", "floor.pick",
+                     "floor.tour_dropped", "floor.put", "floor.crate_closed", "floor.label_printed",
+                     "floor.crate_loaded", "floor.departed", "floor.exception", "delivery.proof"}, kinds
