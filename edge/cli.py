@@ -152,6 +152,7 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
         node = stack.settings
         served = addresses(node, certificate)
         base, enrolment = served[0]
+        wifi_hint = "" if len(served) > 1 else "\nPDAs on the Wi-Fi: HAOLIN_HTTP_HOST=0.0.0.0 (and HAOLIN_TLS_NAMES)"
         typer.echo(f"""
 Haolin Edge demo is running over HTTPS at {", ".join(secure for secure, _ in served)}
 Install the site CA on each device first (SHA-256 {certificate.fingerprint}):
@@ -164,7 +165,7 @@ Then open:
   supervisor          {base}/floor/supervisor  sign in SUP01 / 1357
   live Brix           {base}/brix              sign in O0001 / 2468
   HQ cold chain       {stack.hq_url}/coldchain-sign-in?token={HQ_ADMIN_TOKEN}
-All sign-in codes and PINs: {credentials_file}; logs of the neighbours: {settings.data_dir / 'logs'}
+All sign-in codes and PINs: {credentials_file}; logs of the neighbours: {settings.data_dir / 'logs'}{wifi_hint}
 """)
         run(create_app(node, store), create_plain_http_app(node), node, certificate, listeners)
 

@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from edge import tls
+from edge.api.enrolment import origin
 from edge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,18 @@ def listen(settings: Settings) -> Listeners:
         raise
 
 
+#: A PDA keeping a TLS connection alive must not hold up a stop (systemd allows 20 s).
+_DEFAULTS: dict[str, Any] = {"log_level": "info", "access_log": False, "timeout_graceful_shutdown": 5}
+
+
 def https_server(app: FastAPI, site: tls.SiteTls, **options: Any) -> uvicorn.Server:
     """uvicorn serving `app` with the site's certificate; `options` as uvicorn.Config takes them."""
     return uvicorn.Server(uvicorn.Config(app, ssl_certfile=str(site.cert_file), ssl_keyfile=str(site.key_file),
-                                         **{"log_level": "info", "access_log": False, **options}))
+                                         **{**_DEFAULTS, **options}))
 
 
 def plain_server(app: FastAPI, **options: Any) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, **{"lifespan": "off", "log_level": "info", "access_log": False,
-                                                 **options}))
+    return uvicorn.Server(uvicorn.Config(app, **{**_DEFAULTS, "lifespan": "off", **options}))
 
 
 def renew_if_due(server: uvicorn.Server, settings: Settings, loaded: bytes, now: dt.datetime) -> bytes:
@@ -140,13 +144,9 @@ def prepare(settings: Settings) -> tuple[tls.SiteTls, Listeners]:
     return site, listen(settings)
 
 
-def _url(scheme: str, host: str, port: int) -> str:
-    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
-
-
-def addresses(settings: Settings, site: tls.SiteTls) -> tuple[list[str], str]:
-    """The node's HTTPS addresses a browser can open (each certified name, where the node listens on
-    all addresses) and its enrolment page."""
+def addresses(settings: Settings, site: tls.SiteTls) -> list[tuple[str, str]]:
+    """Where a browser opens the node over HTTPS and its enrolment page: at each certified name where
+    the node listens on all addresses, else at the one it listens on."""
     everywhere = settings.http_host in ("0.0.0.0", "::", "")
     hosts = list(site.names) if everywhere else [settings.http_host]
-    return [_url("https", h, settings.https_port) for h in hosts], _url("http", hosts[0], settings.http_port) + "/enrol"
+    return [(origin("https", h, settings.https_port), origin("http", h, settings.http_port) + "/enrol") for h in hosts]

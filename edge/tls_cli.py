@@ -31,11 +31,9 @@ def show(ctx: typer.Context,
         typer.echo(f"haolin-edge: {error}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     server = x509.load_pem_x509_certificates(site.cert_file.read_bytes())[0]
-    secure, enrolment = runtime.addresses(settings, site)
-    typer.echo(f"CA                 {site.ca.subject.rfc4514_string()}")
+    typer.echo(f"CA                {site.ca.subject.rfc4514_string()}")
     typer.echo(f"CA SHA-256        {site.fingerprint}")
     typer.echo(f"server cert       {site.cert_file} (until {server.not_valid_after_utc:%Y-%m-%d})")
     typer.echo(f"names             {', '.join(site.names)}")
-    typer.echo(f"enrolment page    {enrolment}")
-    for address in secure:
-        typer.echo(f"HTTPS             {address}")
+    for secure, enrolment in runtime.addresses(settings, site):
+        typer.echo(f"enrolment page    {enrolment}    then {secure}/")

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
+debian_only=0  # --debian-only: the packages the installed node needs, no venv here
+[ "${1:-}" = "--debian-only" ] && debian_only=1
 
 debs=(libzbar0 mosquitto fonts-noto-cjk)  # fonts-noto-cjk: the Chinese label preview
 [ $dev = 1 ] && debs+=(chromium systemd libnss3-tools nodejs)
@@ -18,6 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ $debian_only = 1 ] && exit 0
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 extras="peers"; [ $dev = 1 ] && extras="peers,dev"

@@ -40,7 +40,7 @@ def _ca(request: Request) -> x509.Certificate:
     return certificate
 
 
-def _origin(scheme: str, host: str, port: int) -> str:
+def origin(scheme: str, host: str, port: int) -> str:
     """`scheme://host[:port]`, the port left out where it is the scheme's own, IPv6 in brackets."""
     bracketed = f"[{host}]" if ":" in host else host
     default = {"http": 80, "https": 443}[scheme]
@@ -53,12 +53,12 @@ def _host(request: Request) -> str:
 
 def https_url(request: Request, path: str) -> str:
     """The same host and `path` on the node's HTTPS port."""
-    return _origin("https", _host(request), request.app.state.settings.https_port) + path
+    return origin("https", _host(request), request.app.state.settings.https_port) + path
 
 
 def download_url(request: Request) -> str:
     """Where a PDA's camera fetches the CA: the plain port, at the name this page was opened by."""
-    return _origin("http", _host(request), request.app.state.settings.http_port) + "/ca.crt"
+    return origin("http", _host(request), request.app.state.settings.http_port) + "/ca.crt"
 
 
 @router.get("/enrol", response_class=HTMLResponse)
