@@ -4,7 +4,9 @@ several children run side by side, and their CPU is accounted."""
 from __future__ import annotations
 
 import os
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,3 +69,22 @@ def test_a_child_that_dies_silently_is_an_error_with_its_report_kept() -> None:
     drain([child], time.monotonic() + 3.0)
     assert child.stop().result == "partial"
     assert "exit code 3" in child.error
+
+
+def _where(arg: Any, report: Any) -> Any:
+    return arg
+
+
+def test_a_child_does_not_run_the_parents_main_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """multiprocessing re-runs `__main__` in each child; the node's is its CLI, which imports the
+    whole app (seconds per child on a busy machine). A child must start without it."""
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "heavy_main.py"
+    script.write_text(f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n")
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__file__", str(script), raising=False)
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    warm_up()
+    assert run_bounded(_where, "ok", 10.0).result == "ok"
+    assert not marker.exists()
+    assert main.__file__ == str(script)  # the parent's own module is left as it was
