@@ -69,6 +69,8 @@ class Delivery(Strict):
         default_factory=dict,
         description="cold chain: the longest a crate of this class may ride, departure to delivery; a class"
                     " left out has no limit")
+    service_minutes: int = Field(default=8, ge=0, le=240,
+                                 description="time at a store whose own service time is not known (HQ sends none)")
     speed_kmh: float = Field(default=25.2, gt=0, le=130, description="average road speed, stops excluded")
     circuity: float = Field(default=1.35, ge=1, le=5, description="road distance over straight-line distance")
     travel_matrix: str | None = Field(

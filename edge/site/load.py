@@ -71,6 +71,11 @@ class Site:
         caps = [m * 60.0 for c, m in self.document.delivery.max_on_truck_minutes.items() if c in classes]
         return min(caps) if caps else None
 
+    def service_seconds(self, store_minutes: int | None) -> float:
+        """Time at a store: its own minutes, else the site's default."""
+        minutes = self.document.delivery.service_minutes if store_minutes is None else store_minutes
+        return minutes * 60.0
+
     def delivery_matrices(self, stores: list[tuple[str, float, float]]) -> tuple[np.ndarray, np.ndarray]:
         """(metres, seconds) with the warehouse as node 0 and the stores (id, lat, lon) after it."""
         delivery = self.document.delivery

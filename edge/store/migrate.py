@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+#: First line of a migration that rebuilds a table others refer to: SQLite's way is to run it with
+#: foreign keys off (they cannot be switched inside a transaction) and check them before committing.
+REBUILDS_TABLES = "-- rebuilds tables"
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,16 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
     for migration in migrations if migrations is not None else bundled_migrations():
         if migration.version in done:
             continue
+        rebuild = migration.sql.startswith(REBUILDS_TABLES)
+        foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        if rebuild:
+            conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in _statements(migration.sql):
                 conn.execute(statement)
+            if rebuild and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise RuntimeError(f"migration {migration.version} would break a foreign key")
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
                 (migration.version, migration.name),
@@ -62,6 +71,8 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
         applied.append(migration.version)
     return applied
 

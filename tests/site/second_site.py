@@ -32,7 +32,7 @@ def site_document() -> dict[str, Any]:
         "sort_stations": [{"id": "S-EAST", "point": "pack"}, {"id": "S-WEST", "point": "dock"}],
         "delivery": {"dispatch_hours": {"leave_from": "05:00", "back_by": "14:00"},
                      "max_on_truck_minutes": {"chilled": 240, "frozen": 180},
-                     "speed_kmh": 30, "circuity": 1.3, "travel_matrix": "travel.csv"},
+                     "service_minutes": 12, "speed_kmh": 30, "circuity": 1.3, "travel_matrix": "travel.csv"},
         "fleet": [{"vehicle_id": "HZ-T1", "name": "杭州冷藏车1", "plate": "浙A·00001",
                    "compartments": [{"temp_class": "chilled", "capacity_crates": 40, "capacity_kg": 1000},
                                     {"temp_class": "frozen", "capacity_crates": 12, "capacity_kg": 300},

@@ -62,6 +62,10 @@ def test_a_second_site_builds_its_wave_and_routes_from_its_own_facts(tmp_path: P
         path = [WAREHOUSE_ID, *[s["store_id"] for s in route["stops"]], WAREHOUSE_ID]
         # the route's length is the measured matrix's, from and back to this site's warehouse
         assert route["distance_m"] == sum(measured[(a, b)][1] for a, b in itertools.pairwise(path))
-        first = dt.datetime.fromisoformat(route["stops"][0]["arrival"].replace("Z", "+00:00")).astimezone(local)
+        arrivals = [dt.datetime.fromisoformat(s["arrival"].replace("Z", "+00:00")) for s in route["stops"]]
         leave_from = dt.datetime.combine(delivery, dt.time(5, 0), local)
-        assert first >= leave_from + dt.timedelta(seconds=measured[(WAREHOUSE_ID, path[1])][0])
+        assert arrivals[0] >= leave_from + dt.timedelta(seconds=measured[(WAREHOUSE_ID, path[1])][0])
+        opens = dt.datetime.combine(delivery, dt.time(6, 0), local)
+        for k in range(1, len(arrivals)):  # the site's 12 service minutes at stores HQ gave none
+            service_end = max(arrivals[k - 1], opens) + dt.timedelta(minutes=12)
+            assert arrivals[k] >= service_end + dt.timedelta(seconds=measured[(path[k], path[k + 1])][0])

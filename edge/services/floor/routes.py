@@ -73,7 +73,7 @@ def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now:
                      for v, t in types.items()]
     stops = [Stop(d["store"]["store_id"], d["crates"], math.ceil(d["g"] / 1000),
                   (_seconds(d["store"]["window_start"]), _seconds(d["store"]["window_end"])),
-                  d["store"]["service_minutes"] * 60.0) for d in located]
+                  site.service_seconds(d["store"]["service_minutes"])) for d in located]
     distance, travel = site.delivery_matrices(
         [(d["store"]["store_id"], d["store"]["latitude"], d["store"]["longitude"]) for d in located])
     try:
