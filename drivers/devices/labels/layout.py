@@ -19,7 +19,6 @@ from drivers.errors import LabelError
 from .content import Label, sscc_text
 from .stock import LabelStock
 
-QR_ECC = "M"
 LINE_PITCH = 1.2  # line height as a multiple of the text size
 QUIET_MODULES = 10  # clear space either side of a Code 128 symbol, in modules
 

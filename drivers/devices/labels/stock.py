@@ -14,9 +14,6 @@ from typing import Any
 
 from drivers.errors import LabelError, ProfileError
 
-#: Font character sets a profile may name, as Python codecs: a character the codec cannot encode
-#: is one the font has no glyph for.
-CHARSETS = ("ascii", "latin-1", "big5", "gb2312", "gbk", "gb18030")
 #: Characters every crate label needs (store names, temperature classes, crate numbers).
 SIMPLIFIED_CHINESE_SAMPLE = "徐汇闵行浦东店第箱冷藏冻常温线路站"
 
