@@ -118,7 +118,10 @@ def test_without_a_site_file_waves_and_routes_say_what_to_set(tmp_path: Path) ->
                                  headers={"Authorization": f"Bearer {token}"})
             assert answer.status_code == 409
             assert answer.json()["detail"]["code"] == "no_site"
-            assert "site_file" in answer.json()["detail"]["message"]
+            assert answer.json()["detail"]["message"].startswith("本节点未配置站点文件：请设置 site_file")
+            english = client.post(f"{path}?lang=en", json={"delivery_date": "2026-07-02"},
+                                  headers={"Authorization": f"Bearer {token}"})
+            assert "set site_file (docs/site.md)" in english.json()["detail"]["message"]
 
 
 def test_the_documented_schema_is_the_models_and_accepts_both_sites(tmp_path: Path) -> None:
