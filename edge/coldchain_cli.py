@@ -25,7 +25,7 @@ from edge.services import alarms, coldchain_replay, coldchain_report, telemetry
 from edge.services.coldchain_assets import load_spec_file
 from edge.store import Store
 
-app = typer.Typer(help="Cold chain: daily report, alarms, acknowledgement, assets.", no_args_is_help=True)
+app = typer.Typer(help="Cold chain: daily record, alarms, acknowledgement, replay, assets.", no_args_is_help=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TOML file")]
 EXIT_REFUSED = 2
 

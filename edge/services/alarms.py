@@ -6,7 +6,9 @@ ticks, and writes each transition in one transaction: the alarm row, its audit l
 event (`coldchain.alarm.<raised|escalated|cleared|acknowledged>`). Alarms still open in the store
 are resumed after a restart, so none is raised twice; a sensor with readings before is known, so
 only a sensor never seen gets the start-up hold. The devices' frame counters (undecodable vs good,
-over the last `FRAME_WINDOW`) degrade the sensors of a device that mostly sends garbage.
+over the last `FRAME_WINDOW`) degrade the sensors of a device that mostly sends garbage. A truck
+compartment is watched while it holds crates (floor's loading and delivery scans), unless the floor
+has never recorded a load into it: then it is watched all the time, as a room is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,27 @@ SUPPRESSION_REASONS = ("defrost", "startup", "maintenance")
 MAX_WINDOW = dt.timedelta(hours=4)
 #: Undecodable frames are judged over this much recent traffic of a device.
 FRAME_WINDOW = dt.timedelta(minutes=10)
+#: How far back a truck compartment's loads are read (a trip is shorter than this).
+LOAD_HORIZON = dt.timedelta(days=2)
+OPEN_END = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def loaded_windows(store: Store, compartment_id: str, since: dt.datetime) -> list[Window]:
+    """When the compartment held crates: from each crate's loading scan to its next scan (handoff,
+    or moved elsewhere), merged; a crate still inside keeps the window open."""
+    rows = store.conn.execute(
+        "SELECT s.scanned_at, (SELECT min(n.scanned_at) FROM crate_scans n WHERE n.sscc = s.sscc"
+        "  AND n.scanned_at > s.scanned_at) FROM crate_scans s WHERE s.kind = 'loaded'"
+        " AND s.compartment_id = ? AND s.scanned_at >= ? ORDER BY s.scanned_at",
+        (compartment_id, utc_text(since)))
+    merged: list[Window] = []
+    for loaded_at, left_at in rows:
+        start, end = parse_utc(loaded_at), parse_utc(left_at) if left_at else OPEN_END
+        if merged and start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(end, merged[-1].end), "loaded")
+        else:
+            merged.append(Window(start, end, "loaded"))
+    return merged
 
 
 class AlarmNotFound(LookupError):
@@ -126,6 +149,7 @@ class AlarmMonitor:
         self.sensors: dict[str, SensorInfo] = {}
         self.assets: dict[str, AssetInfo] = {}
         self._frames: dict[str, deque[tuple[dt.datetime, int, int]]] = {}
+        self._ever_loaded: set[str] = set()
         self.reload(now)
 
     def reload(self, now: dt.datetime) -> None:
@@ -142,11 +166,28 @@ class AlarmMonitor:
             watch.rule = rule
         for gone in set(self.watches) - set(self.sensors):
             del self.watches[gone]
+        self._load_state(now)
+
+    def _load_state(self, now: dt.datetime) -> None:
+        """Each truck compartment's loaded windows (rooms and never-loaded compartments: always watched)."""
+        windows_of: dict[str, list[Window] | None] = {}
+        for asset in self.assets.values():
+            if asset.kind != "truck_compartment":
+                continue
+            if asset.asset_id not in self._ever_loaded and self.store.scalar(
+                    "SELECT 1 FROM crate_scans WHERE compartment_id = ? AND kind = 'loaded' LIMIT 1",
+                    (asset.asset_id,)):
+                self._ever_loaded.add(asset.asset_id)
+            if asset.asset_id in self._ever_loaded:
+                windows_of[asset.asset_id] = loaded_windows(self.store, asset.asset_id, now - LOAD_HORIZON)
+        for sensor_id, watch in self.watches.items():
+            watch.loaded = windows_of.get(self.sensors[sensor_id].asset_id)
 
     def observe(self, samples: Sequence[Sample], now: dt.datetime) -> list[AlarmChange]:
         """Feed accepted samples (any order: sorted here by event time per sensor)."""
         if not samples:
             return []
+        self._load_state(now)
         since = min(s.event_time for s in samples)
         asset_windows: dict[str, list[Window]] = {}
         found: list[tuple[SensorInfo, Transition]] = []
@@ -163,6 +204,7 @@ class AlarmMonitor:
 
     def tick(self, now: dt.datetime) -> list[AlarmChange]:
         """Timers that fire without readings (levels on the held value, heartbeats, door limits), at their times."""
+        self._load_state(now)
         found = []
         for sid, watch in self.watches.items():
             sensor = self.sensors[sid]

@@ -15,6 +15,8 @@ the heartbeat, so a replay of readings gives exactly the times the live node giv
 A sensor that sends no valid temperature for `heartbeat_s` raises `sensor_silent`; a door left
 open past its limit raises `door_open`; a sensor whose values are implausible (a jump, a stuck
 value) or whose frames are mostly undecodable raises `sensor_degraded` with the reason.
+A truck compartment is watched only while it holds goods (`loaded`: from the first crate loaded
+to the last handoff): an empty truck raises nothing, and its open alarms clear when it empties.
 Readings older than the last one seen are stored by the caller but do not move this machine back.
 """
 
@@ -176,6 +178,13 @@ class SensorWatch:
     degraded: dict[str, tuple[dt.datetime, str]] = field(default_factory=dict)
     _same: tuple[float, dt.datetime, int] | None = None
     _last: tuple[dt.datetime, float] | None = None
+    #: When the asset holds goods (None: always, as rooms and freezers do).
+    loaded: list[Window] | None = None
+    #: The latest event time this machine has reached (readings and timers).
+    _clock: dt.datetime | None = None
+
+    def watching(self, at: dt.datetime) -> bool:
+        return self.loaded is None or any(w.covers(at) for w in self.loaded)
 
     def resume(self, open_alarms: Iterable[Transition], last_seen: dt.datetime | None = None) -> None:
         """Carry alarms still open in the store over a restart, so they are not raised twice."""
@@ -212,7 +221,11 @@ class SensorWatch:
             return []
         windows = list(windows)
         out = self.advance(at, windows, inclusive=False)
-        self.last_at = at
+        self.last_at = self._clock = at
+        if not self.watching(at):  # an empty compartment: nothing to protect, nothing to alarm
+            if temp_c is not None:
+                self.last_seen, self.held = at, None
+            return out + self._unload(at)
         out += self._door(at, door_open)
         if temp_c is None:
             return out
@@ -250,14 +263,19 @@ class SensorWatch:
             due = self._next_due(windows)
             if due is None or due[0] > until or (due[0] == until and not inclusive):
                 break
+            self._clock = max(self._clock or due[0], due[0])
             out += due[1](due[0])
         return out
 
     def _next_due(self, windows: list[Window]) -> tuple[dt.datetime, _Fire] | None:
         rule = self.rule
         found: list[tuple[dt.datetime, _Fire]] = []
-        if AlarmKind.SENSOR_SILENT not in self.raised:
-            found.append(((self.last_seen or self.started_at) + _seconds(rule.heartbeat_s), self._fire_silent))
+        if AlarmKind.SENSOR_SILENT not in self.raised and (beat := self._heartbeat_due()) is not None:
+            found.append((beat, self._fire_silent))
+        if self.loaded is not None and (self.episode is not None or AlarmKind.SENSOR_SILENT in self.raised):
+            emptied = self._emptied_at()
+            if emptied is not None:
+                found.append((emptied, self._unload))
         if self.door_open_since is not None and AlarmKind.DOOR_OPEN not in self.raised:
             found.append((self.door_open_since + _seconds(rule.door_limit_s), self._door_limit))
         jump = self.degraded.get("jump")
@@ -288,6 +306,36 @@ class SensorWatch:
                 rate = abs(held.excess) / 60.0
                 dues.append(held.at + _seconds(max(0.0, level.degree_minutes - episode.counted_dm) / rate))
         return dues
+
+    def _heartbeat_due(self) -> dt.datetime | None:
+        """Heartbeat from the last valid reading, counted only while the asset holds goods."""
+        base, beat = self.last_seen or self.started_at, _seconds(self.rule.heartbeat_s)
+        if self.loaded is None:
+            return base + beat
+        for w in sorted(self.loaded, key=lambda w: w.start):
+            start = max(base, w.start)
+            if w.end > base and start + beat < w.end:
+                return start + beat
+        return None
+
+    def _emptied_at(self) -> dt.datetime | None:
+        """When the load the machine last saw left the compartment (None: still loaded, as far as known)."""
+        ref = self._clock or self.last_at or self.started_at
+        current = [w for w in self.loaded or () if w.covers(ref)]
+        if not current:
+            return ref
+        end = max(w.end for w in current)
+        return None if end.year >= 9999 else end
+
+    def _unload(self, at: dt.datetime) -> list[Transition]:
+        """The last handoff: open temperature and silence alarms clear, the excursion ends."""
+        out = self._end(at, "compartment emptied (last handoff)") if self.episode is not None else []
+        self.episode, self.held = None, None
+        silent = self.raised.pop(AlarmKind.SENSOR_SILENT, None)
+        if silent is not None:
+            out.append(Transition(AlarmKind.SENSOR_SILENT, Change.CLEARED, max(at, silent.at), silent.severity,
+                                  silent.started_at, detail="compartment emptied (last handoff)"))
+        return out
 
     def _timer_levels(self, at: dt.datetime, *, windows: list[Window]) -> list[Transition]:
         episode = self.episode

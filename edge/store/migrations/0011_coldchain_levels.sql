@@ -2,7 +2,8 @@
 -- edge/domain/coldchain/levels.py) replace the single delay and the two escalation knobs; who is
 -- notified when (routes, steps per asset or the node's default) and a spool of notifications
 -- retried until sent; `sensor_degraded` as an alarm kind (rebuilding cold_alarms for its CHECK,
--- with foreign-key checks deferred to the commit, where every audit row finds its alarm again).
+-- with foreign-key checks deferred to the commit, where every audit row finds its alarm again);
+-- an index for the loads of truck compartments (watched from the first crate loaded to the last handoff).
 ALTER TABLE cold_assets ADD COLUMN levels TEXT;
 ALTER TABLE cold_assets ADD COLUMN notify TEXT;
 ALTER TABLE cold_assets DROP COLUMN delay_s;
@@ -72,3 +73,6 @@ CREATE TABLE cold_notifications (
     UNIQUE (alarm_id, step, round, transition)
 );
 CREATE INDEX cold_notifications_due ON cold_notifications (state, next_try_at);
+
+-- A truck compartment is watched while it holds crates: its loading scans, read every few seconds.
+CREATE INDEX crate_scans_by_compartment ON crate_scans (compartment_id, kind, scanned_at);
