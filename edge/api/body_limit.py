@@ -2,7 +2,9 @@
 
 Starlette's own limiter answers in plain English text; a PDA's user gets the refusal in their
 language, so the bound lives here: a declared length over the limit is refused before a byte is
-read, and a body sent without one stops at the limit.
+read, and a body sent without one stops at the limit. Past the limit the app is told the client
+left (so nothing reads further) and its answer is replaced by the 413: no exception has to find
+its way out through the middlewares in between.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 
-from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.pages.i18n import catalog
@@ -20,18 +21,6 @@ from edge.services.floor.handoff import MAX_PHOTO
 ORDER_BATCH_BYTES = 32 * 1024 * 1024
 LARGER_BODIES = {r"/api/v1/orders/batches": ORDER_BATCH_BYTES,
                  r"/api/v1/floor/routes/[^/]+/stops/\d+/photo": MAX_PHOTO}
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from `receive` when the bytes pass the limit; the app's handler says so in the caller's language."""
-
-    def __init__(self, limit: int):
-        super().__init__(413, "security.body.too_large")
-        self.limit = limit
-
-
-def too_large_text(locale: str, limit: int) -> str:
-    return catalog(locale)["security.body.too_large"].format(limit=limit)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -58,25 +47,44 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, send, limit)
             return
-        received = 0
+        received, over, started, refused = 0, False, False, False
 
         async def bounded() -> Message:
-            nonlocal received
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    over = True
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, bounded, send)
+        async def answer(message: Message) -> None:
+            nonlocal started, refused
+            if over and not started:
+                if not refused:
+                    refused = True
+                    await self._refuse(scope, send, limit)
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded, answer)
+        except Exception:
+            if not over or started:
+                raise
+        if over and not started and not refused:
+            await self._refuse(scope, send, limit)
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, limit: int) -> None:
         language = _header(scope, b"accept-language") or ""
         locale = "en" if language.lower().startswith("en") else "zh-CN"
-        body = json.dumps({"detail": too_large_text(locale, limit), "code": "security.body.too_large"},
-                          ensure_ascii=False).encode()
+        text = catalog(locale)["security.body.too_large"].format(limit=limit)
+        body = json.dumps({"detail": text, "code": "security.body.too_large"}, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]})

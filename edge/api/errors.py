@@ -6,9 +6,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from edge.api.body_limit import BodyTooLarge, too_large_text
 from edge.api.deps import refusal
-from edge.api.floor_common import FloorRefusal, floor_refusal, locale_of
+from edge.api.floor_common import FloorRefusal, floor_refusal
 from edge.domain.problems import InputRejected, json_path
 from edge.services.auth import AuthError
 
@@ -35,10 +34,3 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.retry_after is not None:
             return JSONResponse(detail, status_code=429, headers={"Retry-After": str(error.retry_after)})
         return JSONResponse(detail, status_code=401)
-
-    @app.exception_handler(BodyTooLarge)
-    async def _too_large(request: Request, error: Exception) -> JSONResponse:
-        """A body that passed the limit while it arrived (see `body_limit`), in the caller's language."""
-        assert isinstance(error, BodyTooLarge)
-        return JSONResponse({"detail": too_large_text(locale_of(request), error.limit),
-                             "code": "security.body.too_large"}, status_code=413, headers={"Connection": "close"})

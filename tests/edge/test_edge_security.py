@@ -11,6 +11,7 @@ import pytest
 from edge.demo import DEMO_PIN
 from edge.domain.auth import FREE_ATTEMPTS, FREE_PIN_ATTEMPTS, Role
 from edge.services import auth
+from edge.services.floor.handoff import MAX_PHOTO
 from tests.fixtures.edge import EdgeNode
 
 SIGN_IN = "/api/v1/auth/sign-in"
@@ -191,6 +192,11 @@ def test_a_body_over_the_limit_is_refused_before_it_is_parsed(edge_node: EdgeNod
     streamed = edge_node.client.post(SIGN_IN, content=chunks(), headers={"Content-Type": "application/json",
                                                                          "Accept-Language": "en"})
     assert streamed.status_code == 413 and "too large" in streamed.json()["detail"]
+    photo = "/api/v1/floor/routes/R1/stops/1/photo"  # the one route with a larger bound (5 MiB)
+    assert edge_node.client.post(photo, content=b"\xff" * (limit + 1), headers=edge_node.headers(Role.DRIVER)
+                                 ).status_code == 404  # past the body limit: the route answers (no such route)
+    over = edge_node.client.post(photo, content=b"\xff" * (MAX_PHOTO + 1), headers=edge_node.headers(Role.DRIVER))
+    assert over.status_code == 413 and str(MAX_PHOTO) in over.json()["detail"]
 
 
 def test_people_are_managed_from_the_cli(edge_node: EdgeNode) -> None:
