@@ -15,6 +15,7 @@ from edge.api import (
     floor_pages,
     floor_routes,
     floor_sort,
+    health,
     metrics,
     orders,
     pages,
@@ -48,12 +49,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
 
-    @app.get("/api/v1/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "warehouse_id": settings.warehouse_id}
-
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
-               uplink, sync, enrolment, people, purchasing, receiving, reports, metrics, pages)
+               uplink, sync, enrolment, people, purchasing, receiving, reports, metrics, health, pages)
     for module in routers:
         app.include_router(module.router)
     pages.mount_static(app)

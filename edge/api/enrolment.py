@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from qrcode.image.svg import SvgPathImage
 
 from edge import tls
+from edge.api import health
 from edge.api.pages import render
 from edge.api.security_headers import SecurityHeaders
 from edge.settings import Settings
@@ -102,11 +103,8 @@ def create_plain_http_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(SecurityHeaders, hsts=False)
     app.include_router(router)
+    app.include_router(health.router)
     static = resources.files("edge.pages") / "static"
-
-    @app.get("/api/v1/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "warehouse_id": settings.warehouse_id}
 
     @app.get("/")
     def start() -> RedirectResponse:
