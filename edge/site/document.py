@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from edge.domain.floor.codes import STATION
 from edge.services.floor.fleet import Vehicle
 
 TempClass = Literal["chilled", "frozen", "ambient"]
@@ -48,7 +49,7 @@ class Points(Strict):
 
 
 class SortStation(Strict):
-    id: str = Field(min_length=1, max_length=64, pattern=_ID)
+    id: str = Field(pattern=STATION.pattern, description="the station's code, as scanned when a cart is dropped")
     point: str = Field(min_length=1, description="a depot of the layout")
 
 

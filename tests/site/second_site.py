@@ -29,7 +29,7 @@ def site_document() -> dict[str, Any]:
         "warehouse": {"id": WAREHOUSE_ID, "name": "杭州二号仓", "position": {"lat": DEPOT[0], "lon": DEPOT[1]}},
         "layout": "layout.yaml",
         "points": {"start": "dock", "drop_off": "pack"},
-        "sort_stations": [{"id": "S-EAST", "point": "pack"}, {"id": "S-WEST", "point": "dock"}],
+        "sort_stations": [{"id": "SORT-1", "point": "pack"}, {"id": "SORT-2", "point": "dock"}],
         "delivery": {"dispatch_hours": {"leave_from": "05:00", "back_by": "14:00"},
                      "max_on_truck_minutes": {"chilled": 240, "frozen": 180},
                      "service_minutes": 12, "speed_kmh": 30, "circuity": 1.3, "travel_matrix": "travel.csv"},

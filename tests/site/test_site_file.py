@@ -76,7 +76,7 @@ def test_check_lists_every_problem_with_its_file_and_field(tmp_path: Path) -> No
 
 def test_depots_devices_and_cold_assets_are_checked_against_their_own_rules(tmp_path: Path) -> None:
     site = write_site(tmp_path)
-    _break(site, {"points.drop_off": "nowhere", "sort_stations": [{"id": "S1", "point": "dock2"}],
+    _break(site, {"points.drop_off": "nowhere", "sort_stations": [{"id": "SORT-9", "point": "dock2"}],
                   "devices": {"devices": [{"id": "t1", "profile": "xy-md02", "port": "/dev/x", "host": "10.0.0.1"}]},
                   "coldchain": "missing.yaml"})
     with pytest.raises(SiteFileError) as refused:
