@@ -1,8 +1,9 @@
 """The HQ uplink: publish the spool over MQTT 5, QoS 1, persistent session, in seq order.
 
 One pump thread reads the spool in seq order and hands at most `inflight` messages to paho;
-a message leaves the spool only when its PUBACK arrives. While the link is down nothing is
-handed over and the spool grows (bounded by its disk budget); when the link returns, paho first
+a message leaves the spool only when a PUBACK without a failure reason arrives (a refused one is
+sent again). While the link is down nothing is handed over and the spool grows (bounded by its
+disk budget); when the link returns, paho first
 re-sends what was on the wire (same client, same session), then the pump continues from where
 it stopped, so HQ receives everything in order. After a restart of the edge the whole spool is
 sent again from its oldest row: HQ drops the few it already had by (edge, epoch, seq).
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: How often the pump looks for new spool rows when nothing woke it.
 POLL_S = 0.05
+#: After the broker refused a message (a PUBACK with a failure reason), wait this long before resending.
+REFUSED_RETRY_S = 1.0
 
 
 def _now() -> dt.datetime:
@@ -82,6 +85,8 @@ class UplinkPublisher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._acked_mids: deque[int] = deque()  # filled by paho's thread, drained by the pump
+        self._refused_mids: deque[tuple[int, str]] = deque()  # PUBACKs with a failure reason, same way
+        self._resend_at = 0.0
         self._outstanding: dict[int, int] = {}  # mid -> seq, pump thread only
         self._last_handed = 0
         self._epoch = ""
@@ -109,7 +114,10 @@ class UplinkPublisher:
 
     def _on_publish(self, client: paho.Client, userdata: object, mid: int, reason: ReasonCode,
                     properties: Properties | None) -> None:
-        self._acked_mids.append(mid)  # under paho's own mutex: no lock of ours here
+        if reason.is_failure:  # the broker did not take it (quota, not authorised, ...): keep it, send again
+            self._refused_mids.append((mid, str(reason)))
+        else:
+            self._acked_mids.append(mid)  # under paho's own mutex: no lock of ours here
         self._wake.set()
 
     def _link_changed(self, up: bool, error: str | None) -> None:
@@ -166,6 +174,17 @@ class UplinkPublisher:
                             grace=dt.timedelta(seconds=self.settings.closed_grace_s))
 
     def _settle_acks(self) -> None:
+        refused = []
+        while self._refused_mids:
+            mid, reason = self._refused_mids.popleft()
+            seq = self._outstanding.pop(mid, None)
+            if seq is not None:
+                refused.append(seq)
+                log.warning("broker refused uplink message %d (%s); it stays in the spool", seq, reason)
+        if refused:  # hand over again from the first refused one (HQ drops repeats by seq)
+            self._last_handed = min(self._last_handed, min(refused) - 1)
+            self._resend_at = time.monotonic() + REFUSED_RETRY_S
+            self._link_changed(True, f"broker refused message {min(refused)}; resending")
         seqs = []
         while self._acked_mids:
             seq = self._outstanding.pop(self._acked_mids.popleft(), None)
@@ -176,7 +195,7 @@ class UplinkPublisher:
 
     def _hand_over(self) -> None:
         room = self.settings.inflight - len(self._outstanding)
-        if room <= 0:
+        if room <= 0 or time.monotonic() < self._resend_at:
             return
         for item in spool.pending(self.store, self._last_handed, room):
             payload = envelope(self.edge_id, self._epoch, item.seq, item.payload)

@@ -2,19 +2,26 @@
 
 Messages are added inside the writer's transaction (a rollup and its uplink message commit
 together), read in seq order by the publisher, and deleted only when the broker acknowledged
-them. The spool is bounded by a disk budget: over it, the oldest messages of the lowest
-priority (1-minute rollups, then 1-hour rollups) are evicted and counted; alarms and crate
-exposures are never evicted.
+them. The spool is bounded by a disk budget for every kind: over it, the oldest messages of the
+lowest priority (1-minute rollups, then 1-hour rollups) are evicted and counted, and only when
+none is left, the oldest alarms, exposures and QC results (logged: the alarm itself stays on the
+node). A link down for weeks cannot fill the disk the node's own work needs.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from edge.services.uplink_topics import KEEP_PRIORITY, UplinkMessage
+from edge.services.uplink_topics import KINDS, UplinkMessage
 from edge.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Priority of the kinds evicted only when no rollup is left (alarms, exposures, QC results).
+KEPT_LONGEST = max(priority for _suffix, priority in KINDS.values())
 
 #: Rows examined per eviction round: enough to catch up quickly, small enough to keep a write short.
 _EVICT_BATCH = 512
@@ -89,13 +96,14 @@ def enforce_budget(conn: sqlite3.Connection, budget_bytes: int) -> int:
     while int(_state(conn, "bytes") or 0) > budget_bytes:
         over = int(_state(conn, "bytes") or 0) - budget_bytes
         rows = conn.execute(
-            "SELECT seq, bytes FROM uplink_spool WHERE priority < ? ORDER BY priority, seq LIMIT ?",
-            (KEEP_PRIORITY, _EVICT_BATCH),
+            "SELECT seq, bytes, priority FROM uplink_spool ORDER BY priority, seq LIMIT ?", (_EVICT_BATCH,)
         ).fetchall()
         if not rows:
-            break  # only alarms and exposures left: they stay, the status shows bytes > budget
+            break
         chosen, freed = [], 0
-        for seq, size in rows:
+        for seq, size, priority in rows:
+            if priority >= KEPT_LONGEST:
+                log.warning("uplink spool over its budget with no rollup left: evicting message %d", seq)
             chosen.append(seq)
             freed += size
             if freed >= over:

@@ -19,8 +19,8 @@ NAMESPACE = "haolin/v1"
 CRATES_ASSET = "_crates"
 WHOLE_ASSET = "_"
 
-#: kind -> (topic suffix, priority). Over the disk budget the lowest priority goes first; only
-#: priorities below KEEP_PRIORITY may be evicted at all (alarms and exposures never are).
+#: kind -> (topic suffix, priority). Over the disk budget the lowest priority goes first, oldest
+#: first; alarms, exposures and QC results go only once no rollup is left, so every kind is capped.
 KINDS: dict[str, tuple[str, int]] = {
     "rollup.1m": ("rollup/1m", 0),
     "rollup.1h": ("rollup/1h", 1),
@@ -28,7 +28,6 @@ KINDS: dict[str, tuple[str, int]] = {
     "exposure": ("exposure", 2),
     "qc": ("qc", 2),
 }
-KEEP_PRIORITY = 2
 
 _ESCAPES = {"%": "%25", "/": "%2F", "+": "%2B", "#": "%23"}
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
