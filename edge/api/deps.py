@@ -25,7 +25,7 @@ from edge.store import Store
 #: Routes anyone may call: liveness, signing in, page shells that hold no data, and CA enrolment.
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/sign-in", "/", "/static",
                           "/floor/signin", "/floor/pick", "/floor/sort", "/floor/load", "/floor/handoff",
-                          "/floor/supervisor", "/floor/receive", "/floor/report", "/sw.js", "/brix",
+                          "/floor/supervisor", "/floor/receive", "/floor/report", "/floor/owner", "/sw.js", "/brix",
                           "/enrol", "/enrol/qr.svg", "/ca.crt", "/ca.pem"})
 
 Clock = Callable[[], dt.datetime]

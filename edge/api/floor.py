@@ -12,7 +12,7 @@ from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.api.site_dep import SiteDep
 from edge.domain.auth import Principal, Role
-from edge.services.floor import dispatch, picking, supervision, tours
+from edge.services.floor import dispatch, owner, picking, supervision, tours
 from edge.services.floor.errors import Forbidden
 from edge.services.floor.picking import PickScan
 
@@ -98,6 +98,16 @@ def overview(store: StoreDep, date: DateQuery, _: Supervisor) -> dict[str, Any]:
 @router.get("/supervisor/map")
 def route_map(store: StoreDep, date: DateQuery, _: Supervisor, site: SiteDep) -> dict[str, Any]:
     return dispatch.route_map(store, date, site.position)
+
+
+@router.get("/owner/today")
+def owner_today(store: StoreDep, date: DateQuery, now: NowDep,
+                who: Annotated[Principal, requires(Role.STORE_OWNER)]) -> dict[str, Any]:
+    """The signed-in owner's own store only: deliveries, crate temperatures, products."""
+    with floor_errors():
+        if who.store_id is None:
+            raise Forbidden("not_the_owner", "this sign-in has no store")
+        return owner.owner_day(store, who.store_id, date, now=now)
 
 
 @router.get("/drivers")

@@ -32,6 +32,7 @@ FLOOR_PAGES = {
     "/floor/receive": ("receive.html", "floor.receive.title"),
     "/floor/report": ("report.html", "floor.report.title"),
     "/floor/supervisor": ("supervisor.html", "floor.supervisor.title"),
+    "/floor/owner": ("owner.html", "floor.owner.title"),
 }
 SIGN_IN_PATH = "/floor/signin"
 SERVICE_WORKER_PATH = "/sw.js"

@@ -211,6 +211,28 @@ def _handover(driver: Pda, edge: LiveEdge, stop_no: int, crates: list[str], dama
     return str(store_id)
 
 
+def _owner_sees_the_delivery(owner: Pda, edge: LiveEdge, store_id: str, shots: Shots) -> None:
+    page = owner.goto("/floor/signin")  # no page asked for: signing in leads to the owner's own home
+    page.fill("#code", f"O{store_id[1:]}")
+    page.fill("#pin", DEMO_PIN)
+    page.click("#go")
+    page.wait_for_url(re.compile(r"/floor/owner$"))
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#store-name")).to_contain_text(store_id)
+    expect(page.locator("#deliveries li[data-status='delivered']")).to_have_count(1)
+    crates = edge.store.scalar("SELECT COUNT(*) FROM crates WHERE store_id = ? AND delivery_date = ?",
+                               (store_id, str(edge.delivery_date)))
+    expect(page.locator("#owner-crates li")).to_have_count(crates)
+    expect(page.locator("#owner-crates")).to_contain_text("破损")
+    shots.take(page, "owner-home")
+    product = page.locator("#products li a").first
+    name = product.inner_text()
+    product.click()
+    page.wait_for_url(re.compile(r"/brix\?"))
+    expect(page.locator("#brix-sku option:checked")).to_have_text(name)  # chosen by name, not typed as a code
+    shots.take(page, "owner-brix")
+
+
 def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots, label_printer: PrinterSim) -> None:
     job = _supervisor_plans_the_day(devices["supervisor"], live_edge, shots)
     routes = sorted(job["result"]["routes"], key=lambda r: -len(r["stops"]))
@@ -239,6 +261,8 @@ def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots, l
                                   (damaged,)) == 1
     assert all(live_edge.store.scalar("SELECT status FROM route_stops WHERE route_id = ? AND store_id = ?",
                                       (route["route_id"], s)) == "delivered" for s in stores)
+
+    _owner_sees_the_delivery(devices["owner"], live_edge, stores[0], shots)
 
     # The supervisor's page speaks Chinese all day: no English sentence on it.
     sup.reload()

@@ -1,5 +1,7 @@
 // Live Brix: one EventSource (it reconnects by itself and sends Last-Event-ID, so the server
-// replays what was missed); each reading updates the big number, the verdict and the chart.
+// replays what was missed); each reading updates the big number, the verdict and the chart. The
+// product is chosen by name: today's deliveries to the owner's store (from their home page's
+// date), else every product with a Brix spec; not signed in, the page links to sign-in.
 (function () {
   "use strict";
   var root = document.getElementById("brix");
@@ -11,8 +13,33 @@
   var text = root.dataset;
 
   if (params.get("overlay") === "1") document.body.classList.add("overlay");
-  document.getElementById("brix-sku").value = sku;
   document.getElementById("brix-device").value = device;
+  document.getElementById("brix-date").value = params.get("date") || "";
+
+  function fillProducts(products) {
+    var select = document.getElementById("brix-sku");
+    var zh = document.documentElement.lang !== "en";
+    products.forEach(function (p) {
+      var option = new Option(zh ? p.name_zh : p.name_en, p.sku_id);
+      option.selected = p.sku_id === sku;
+      select.append(option);
+    });
+    if (sku && !products.some(function (p) { return p.sku_id === sku; })) select.append(new Option(sku, sku, true, true));
+  }
+
+  function getJson(path) {
+    return fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw r;
+      return r.json();
+    });
+  }
+
+  var date = params.get("date");
+  (date ? getJson("/api/v1/floor/owner/today?date=" + encodeURIComponent(date)).then(function (day) { return day.products; })
+    : Promise.reject(null))
+    .catch(function () { return getJson("/api/v1/brix/skus"); })
+    .then(fillProducts)
+    .catch(function () { fillProducts([]); });
 
   function status(message, bad) {
     var el = document.getElementById("brix-status");
@@ -60,7 +87,10 @@
   source.addEventListener("open", function () { status(text.textLive, false); });
   source.addEventListener("error", function () {
     // CONNECTING: the browser retries by itself; CLOSED: the server refused (not signed in)
-    if (source.readyState === EventSource.CLOSED) status(text.textSignIn, true);
+    if (source.readyState === EventSource.CLOSED) {
+      status(text.textSignIn, true);
+      document.getElementById("brix-signin").classList.remove("hidden");
+    }
     else status(text.textReconnecting, true);
   });
 })();

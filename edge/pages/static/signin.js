@@ -6,7 +6,7 @@ import { api, deviceId, describe, saveSession } from "/static/session.js";
 import { keepOffline, say, t } from "/static/floor.js";
 
 const HOME = { picker: "/floor/pick", sorter: "/floor/sort", driver: "/floor/load",
-  store_owner: "/floor/handoff", supervisor: "/floor/supervisor" };
+  store_owner: "/floor/owner", supervisor: "/floor/supervisor" };
 
 keepOffline();
 const form = document.getElementById("signin");
@@ -26,7 +26,7 @@ form.addEventListener("submit", async (e) => {
       body: { code: code.value.trim(), pin: pin.value, device_id: deviceId(), session: "cookie" } });
     saveSession(signed);
     const next = new URLSearchParams(location.search).get("next");
-    const target = next && next.startsWith("/floor/") ? next : HOME[signed.principal.role] || "/";
+    const target = next && (next.startsWith("/floor/") || /^\/brix(\?|$)/.test(next)) ? next : HOME[signed.principal.role] || "/";
     location.assign(target);
   } catch (err) {
     pin.value = "";

@@ -227,7 +227,7 @@ async function refresh() {
     await refreshFloor(date);
     $("net").className = "pill synced";
     $("net").textContent = t("floor.status.online");
-    $("updated").textContent = t("floor.supervisor.updated", { time: new Date().toLocaleTimeString() });
+    $("updated").textContent = t("floor.supervisor.updated", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   } catch (err) {
     $("net").className = "pill offline";
     $("net").textContent = err.status ? describe(err) : t("floor.status.offline");
