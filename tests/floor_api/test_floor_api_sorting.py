@@ -155,3 +155,12 @@ def test_a_store_name_the_printer_cannot_print_is_refused_before_printing_and_lo
     assert len(printer_rig.sim.printed) == opened and "𠮷".encode("gb18030") not in printer_rig.sim.received
     assert edge_node.store.scalar("SELECT outcome FROM label_prints WHERE sscc = ? ORDER BY print_id DESC LIMIT 1",
                                   (target["sscc"],)) == outcome
+
+
+def test_a_label_preview_needs_a_label_printer_and_says_so_in_chinese(edge_node: EdgeNode) -> None:
+    pick_every_tour(edge_node)
+    target = sort(edge_node, a_planned_sku(edge_node)["gtin"])["puts"][0]
+    answer = edge_node.client.get(f"{API}/crates/{target['sscc']}/label.png", headers=edge_node.headers(Role.SORTER))
+    assert answer.status_code == 404
+    detail = answer.json()["detail"]
+    assert (detail["code"], detail["message"]) == ("no_printer", "没有配置标签打印机")
