@@ -16,9 +16,10 @@ from typing import Any
 from edge.demo_catalog import BESTSELLERS, PRODUCTS, SUPPLIERS, VARIANTS
 from edge.domain.auth import Principal, Role
 from edge.services import auth
-from edge.services.floor.fleet import demo_fleet, put_fleet
+from edge.services.floor.fleet import Fleet, put_fleet
 from edge.services.intake import IntakeResult, ingest_batch, local_today
 from edge.settings import Settings
+from edge.site import load_site_file
 from edge.store import Store
 from hq_sync.protocol import Order, OrderBatch, OrderLine, gtin_check_digit
 
@@ -35,8 +36,13 @@ LEVELS = 3
 
 
 def demo_site_file() -> Path:
-    """The demo warehouse's site file: position, walking layout, delivery settings (docs/site.md)."""
+    """The demo warehouse's site file: position, walking layout, delivery settings, trucks (docs/site.md)."""
     return Path(__file__).with_name("demo_warehouse.yaml")
+
+
+def demo_fleet(trucks: int) -> Fleet:
+    """The first `trucks` trucks of the demo's site file."""
+    return Fleet(vehicles=load_site_file(demo_site_file()).document.fleet[:trucks])
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,9 @@ def outbox(node: EdgeNode, kind: str) -> list[dict[str, Any]]:
 
 
 def set_fleet(node: EdgeNode) -> None:
-    from edge.services.floor.fleet import demo_fleet
+    from edge.demo import demo_fleet
 
-    r = node.client.put(f"{API}/fleet", json=demo_fleet().model_dump(), headers=node.headers(Role.SUPERVISOR))
+    r = node.client.put(f"{API}/fleet", json=demo_fleet(4).model_dump(), headers=node.headers(Role.SUPERVISOR))
     assert r.status_code == 200, r.text
 
 

@@ -29,18 +29,6 @@ class Fleet(BaseModel):
     vehicles: list[Vehicle] = Field(min_length=1, max_length=200)
 
 
-def demo_fleet(trucks: int = 4) -> Fleet:
-    """Small two-temperature trucks (chilled + frozen boxes) and one with an ambient bay too."""
-    vehicles = []
-    for n in range(1, trucks + 1):
-        parts = [Compartment(temp_class="chilled", capacity_crates=48, capacity_kg=1200),
-                 Compartment(temp_class="frozen", capacity_crates=16, capacity_kg=400),
-                 Compartment(temp_class="ambient", capacity_crates=24, capacity_kg=800)]
-        vehicles.append(Vehicle(vehicle_id=f"V{n:02d}", name=f"冷藏车{n:02d}", plate=f"沪A·{n:05d}",
-                                compartments=parts))
-    return Fleet(vehicles=vehicles)
-
-
 def get_fleet(store: Store) -> dict[str, Any]:
     vehicles = store.query("SELECT * FROM vehicles WHERE active ORDER BY vehicle_id")
     for v in vehicles:
