@@ -28,7 +28,7 @@ from drivers.devices.printer import LabelPrinter
 from drivers.readings import ClimateReading
 from drivers.site import SiteConfig, load_site
 from drivers.supervisor import BusEvent, ReadingEvent, Supervisor
-from edge.services import coldchain_notify, telemetry
+from edge.services import coldchain_notify, retention, telemetry
 from edge.services.alarms import AlarmChange, AlarmMonitor
 from edge.services.coldchain_assets import (
     ColdChainSpec,
@@ -198,6 +198,7 @@ class DeviceRuntime:
         coldchain_notify.plan(self.store, now, self.zone)
         if self._last_retention is None or now - self._last_retention >= self.retention_every:
             telemetry.enforce_retention(self.store, now, self.retention)
+            retention.prune(self.store, self.store.path.parent, now)  # outbox, scans, photos
             self._last_retention = now
 
 
