@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+import time
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
+import yaml
 from fastapi.testclient import TestClient
 
+from drivers.broker import Broker
 from edge.api.app import create_app
 from edge.domain.auth import Role
 from edge.services import auth
@@ -69,3 +74,34 @@ def test_a_second_site_builds_its_wave_and_routes_from_its_own_facts(tmp_path: P
         for k in range(1, len(arrivals)):  # the site's 12 service minutes at stores HQ gave none
             service_end = max(arrivals[k - 1], opens) + dt.timedelta(minutes=12)
             assert arrivals[k] >= service_end + dt.timedelta(seconds=measured[(path[k], path[k + 1])][0])
+
+
+def test_the_site_file_s_devices_feed_its_cold_assets(tmp_path: Path, mosquitto: Broker) -> None:
+    """Devices and cold assets written inline in the site file run when the node starts: a room
+    sensor on the site's broker is read into the site's own cold room."""
+    site = write_site(tmp_path / "site")
+    document = yaml.safe_load(site.read_text(encoding="utf-8"))
+    document["devices"] = {"mqtt": {"host": mosquitto.host, "port": mosquitto.port},
+                           "devices": [{"id": "hz-room-t", "profile": "tasmota-sensor", "topic": "tele/hzroom/SENSOR",
+                                        "asset": "HZ-CR-1"}]}
+    site.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", site_file=site, warehouse_id=WAREHOUSE_ID)
+    store = Store(settings.database_path)
+    local_now = dt.datetime.now(settings.zone).replace(tzinfo=None, microsecond=0)
+    sensor = {"Time": local_now.isoformat(), "DS18B20": {"Temperature": 3.1}, "TempUnit": "C"}
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    publisher.connect(mosquitto.host, mosquitto.port)
+    publisher.loop_start()
+    try:
+        with TestClient(create_app(settings, store)):
+            publisher.publish("tele/hzroom/SENSOR", json.dumps(sensor), qos=1, retain=True).wait_for_publish(10)
+            deadline = time.monotonic() + 30
+            while not store.scalar("SELECT COUNT(*) FROM cold_readings WHERE sensor_id = 'hz-room-t'"):
+                assert time.monotonic() < deadline, "no reading from the site file's sensor"
+                time.sleep(0.2)
+    finally:
+        publisher.publish("tele/hzroom/SENSOR", b"", qos=1, retain=True).wait_for_publish(10)  # clear the retained
+        publisher.loop_stop()
+        publisher.disconnect()
+    assert store.scalar("SELECT asset_id FROM cold_sensors WHERE sensor_id = 'hz-room-t'") == "HZ-CR-1"
+    assert store.scalar("SELECT temperature_c FROM cold_readings WHERE sensor_id = 'hz-room-t'") == 3.1
