@@ -112,7 +112,10 @@ def serve(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
+def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+         fail: Annotated[list[str] | None, typer.Option(
+             "--fail", help="cold asset whose cooling dies two minutes in (e.g. FZ-1), to show an alarm")] = None,
+         ) -> None:
     """Load the "summer fruit night" demo (safe to repeat), start its neighbours and serve the node.
 
     The neighbours run in their own processes: simulated devices with their broker, the reference
@@ -148,7 +151,7 @@ def demo(ctx: typer.Context, serve_http: Annotated[bool, typer.Option("--serve/-
     from edge.runtime import serve as run
 
     certificate, listeners = serving
-    with run_demo_stack(settings, store) as stack:
+    with run_demo_stack(settings, store, fail or ()) as stack:
         node = stack.settings
         served = addresses(node, certificate)
         base, enrolment = served[0]

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +30,10 @@ from edge.settings import Settings
 from edge.store import Store
 
 HQ_ADMIN_TOKEN = "demo-hq-admin-token"
+#: What a simulated climate device reads, by its asset's class: inside the class band, as a working room does.
+CLASS_SETPOINT_C = {"chilled": 2.5, "frozen": -20.0, "ambient": 15.0}
+#: A failure scenario starts this long after the demo, so the charts show normal first.
+FAILURE_AFTER_S = 120
 STARTUP_TIMEOUT_S = 60.0
 
 
@@ -117,6 +121,24 @@ def compartment_assets(store: Store) -> ColdChainSpec:
                              " WHERE temp_class != 'ambient' ORDER BY compartment_id")]}, "demo fleet compartments")
 
 
+def simulator_options(site_file: Path, store: Store, fail_assets: Sequence[str] = ()) -> list[str]:
+    """`sim start` options: each cold device reads its asset's class (a freezer near -20 °C), and the
+    devices of `fail_assets` lose their cooling FAILURE_AFTER_S into the demo (ValueError: unknown asset)."""
+    classes = {a.asset_id: a.temp_class for a in [*demo_spec().assets, *compartment_assets(store).assets]}
+    unknown = [a for a in fail_assets if a not in classes]
+    if unknown:
+        raise ValueError(f"no cold asset {', '.join(unknown)} in the demo (known: {', '.join(sorted(classes))})")
+    devices = yaml.safe_load(site_file.read_text(encoding="utf-8")).get("devices", [])
+    options = []
+    for device in devices:
+        asset = device.get("asset")
+        if asset in classes:
+            options += ["--setpoint", f"{device['id']}={CLASS_SETPOINT_C[classes[asset]]}"]
+            if asset in fail_assets:
+                options += ["--fail", f"{device['id']}={FAILURE_AFTER_S}"]
+    return options
+
+
 def _edge_orders(store: Store) -> list[dict[str, Any]]:
     lines: dict[str, list[dict[str, Any]]] = {}
     for row in store.query("SELECT hq_order_id, line_no, sku_id, quantity, unit_price_fen FROM order_lines"
@@ -128,8 +150,10 @@ def _edge_orders(store: Store) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def run_demo_stack(settings: Settings, store: Store) -> Iterator[DemoStack]:
-    """Start the simulators, the reference HQ and the sync agent; yield the settings that point at them."""
+def run_demo_stack(settings: Settings, store: Store, fail_assets: Sequence[str] = ()) -> Iterator[DemoStack]:
+    """Start the simulators, the reference HQ and the sync agent; yield the settings that point at them.
+
+    `fail_assets`: cold assets whose cooling dies two minutes in (a scenario shown on purpose)."""
     data = settings.data_dir.resolve()
     logs = data / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -138,7 +162,8 @@ def run_demo_stack(settings: Settings, store: Store) -> Iterator[DemoStack]:
     with ExitStack() as stack:
         site_in = stack.enter_context(resources.as_file(resources.files("edge").joinpath("demo_site.yaml")))
         sims = stack.enter_context(_process("simulators", _command(
-            "sim", "start", "--site", str(site_in), "--out", str(site_out), "--workdir", str(data / "sim")), logs))
+            "sim", "start", "--site", str(site_in), "--out", str(site_out), "--workdir", str(data / "sim"),
+            *simulator_options(site_in, store, fail_assets)), logs))
         _wait_for("the device simulators", site_out.exists, sims, logs / "simulators.log")
         mqtt_port = int(yaml.safe_load(site_out.read_text())["mqtt"]["port"])
 
