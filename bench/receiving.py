@@ -80,6 +80,7 @@ def dock_day(data_dir: Path, cases: int) -> tuple[Any, list[dict[str, Any]]]:
     from edge.services import auth, purchasing, receiving
     from edge.settings import Settings
     from edge.store import Store
+    from hq_sync.protocol import AsnLine, ShippingNotice
 
     settings = Settings(data_dir=data_dir, site_file=demo_site_file())
     store = Store(settings.database_path)
@@ -92,9 +93,10 @@ def dock_day(data_dir: Path, cases: int) -> tuple[Any, list[dict[str, Any]]]:
     pdas = []
     for n, po in enumerate(pos, 1):
         lines = purchasing.purchase_order(store, po["po_id"])["lines"]
-        receiving.record_asn(store, asn_id=f"ASN-{n}", po_id=po["po_id"], expected_at=None, actor="bench", now=now,
-                             lines=[{"sscc": make_sscc(0, "6901234", n), "sku_id": ln["sku_id"], "lot": "B1",
-                                     "expiry": expiry, "units": ln["quantity"]} for ln in lines])
+        notice = ShippingNotice(asn_id=f"ASN-{n}", po_id=po["po_id"], lines=[
+            AsnLine(sscc=make_sscc(0, "6901234", n), sku_id=ln["sku_id"], lot="B1", expiry=expiry,
+                    units=ln["quantity"]) for ln in lines])
+        receiving.record_asn(store, notice, actor="bench", now=now)
         receipt = receiving.start(store, po["po_id"], actor="bench", now=now)
         labels = [f"(01){gtins[ln['sku_id']]}(10)B1(17){expiry:%y%m%d}" for ln in lines for _ in range(ln["cases"])]
         token = auth.sign_in(store, f"P{n:02d}", DEMO_PIN, now=now, lifetime=dt.timedelta(hours=2),

@@ -15,6 +15,7 @@ from edge.domain.floor.codes import make_sscc
 from edge.domain.receiving import LotDecision
 from edge.services import purchasing, qc, receiving
 from edge.store import Store
+from hq_sync.protocol import AsnLine, ShippingNotice
 
 ACTOR = "system:demo"
 SHORT_SUPPLIER = "SUP-YN-BERRY"  # the blueberry orchard: rain, fewer punnets than ordered
@@ -54,10 +55,11 @@ def _shipping_notice(store: Store, po_id: str, day: dt.date, now: dt.datetime) -
     lines = purchasing.purchase_order(store, po_id)["lines"]
     shelf = {r["sku_id"]: r["shelf_life_days"] for r in store.query("SELECT sku_id, shelf_life_days FROM skus")}
     sscc = make_sscc(0, "6901234", int(po_id.encode().hex(), 16) % 10**9)
-    receiving.record_asn(store, asn_id=f"ASN-{po_id}", po_id=po_id, expected_at=None, actor="hq", now=now, lines=[
-        {"sscc": sscc, "sku_id": ln["sku_id"], "lot": f"{day:%y%m%d}{ln['sku_id']}"[:20],
-         "expiry": day + dt.timedelta(days=shelf[ln["sku_id"]]), "units": ln["confirmed_qty"]}
+    notice = ShippingNotice(asn_id=f"ASN-{po_id}", po_id=po_id, lines=[
+        AsnLine(sscc=sscc, sku_id=ln["sku_id"], lot=f"{day:%y%m%d}{ln['sku_id']}"[:20],
+                expiry=day + dt.timedelta(days=shelf[ln["sku_id"]]), units=ln["confirmed_qty"])
         for ln in lines if ln["confirmed_qty"]])
+    receiving.record_asn(store, notice, actor="hq", now=now)
 
 
 def _receive_with_one_reject(store: Store, po_id: str, day: dt.date, now: dt.datetime) -> str | None:

@@ -136,7 +136,58 @@ class SkuChange(_Message):
     sku: SkuRecord
 
 
-FeedChange = Annotated[OrderChange | StoreChange | SkuChange, Field(discriminator="kind")]
+def validate_sscc(value: str) -> str:
+    """An SSCC-18 with a correct check digit (a pallet's identity: a wrong digit is another pallet)."""
+    if len(value) != 18 or not value.isdigit() or gtin_check_digit(value[:-1]) != int(value[-1]):
+        raise ValueError(f"{value!r} is not an SSCC (18 digits with a valid check digit)")
+    return value
+
+
+PalletSscc = Annotated[str, AfterValidator(validate_sscc)]
+#: Units per SKU a supplier confirms for a PO version.
+ConfirmedLines = Annotated[dict[Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=0)]],
+                           Field(min_length=1, max_length=10_000)]
+
+
+class SupplierConfirmation(_Message):
+    """A supplier's answer to one PO version: the units it will bring per SKU (fewer is allowed)."""
+
+    po_id: str = Field(min_length=1, max_length=64)
+    version: int = Field(ge=1)
+    lines: ConfirmedLines
+
+
+class AsnLine(_Message):
+    sscc: PalletSscc
+    sku_id: str = Field(min_length=1, max_length=64)
+    lot: str = Field(min_length=1, max_length=64)
+    expiry: dt.date
+    units: int = Field(gt=0, le=1_000_000)
+
+
+class ShippingNotice(_Message):
+    """A supplier's advance shipping notice for a PO: pallets (SSCC) with their lots and units."""
+
+    asn_id: str = Field(min_length=1, max_length=64)
+    po_id: str = Field(min_length=1, max_length=64)
+    expected_at: AwareDatetime | None = None
+    lines: list[AsnLine] = Field(min_length=1, max_length=10_000)
+
+
+class ConfirmationChange(_Message):
+    seq: int = Field(ge=1)
+    kind: Literal["po_confirmation"] = "po_confirmation"
+    confirmation: SupplierConfirmation
+
+
+class AsnChange(_Message):
+    seq: int = Field(ge=1)
+    kind: Literal["asn"] = "asn"
+    asn: ShippingNotice
+
+
+FeedChange = Annotated[OrderChange | StoreChange | SkuChange | ConfirmationChange | AsnChange,
+                       Field(discriminator="kind")]
 
 
 class FeedPage(_Message):

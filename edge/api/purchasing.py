@@ -12,6 +12,7 @@ from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import floor_errors
 from edge.domain.auth import Principal, Role
 from edge.services import purchasing
+from hq_sync.protocol import ConfirmedLines
 
 router = APIRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
 Supervisor = Annotated[Principal, requires(Role.SUPERVISOR)]
@@ -27,8 +28,7 @@ class Confirmation(BaseModel):
     """The supplier's answer to one PO version: units it will bring per SKU (fewer is allowed)."""
 
     version: int = Field(ge=1)
-    lines: dict[Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=0)]] = Field(
-        min_length=1, max_length=10_000)
+    lines: ConfirmedLines
 
 
 @router.get("/orders")

@@ -7,45 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, explain, floor_errors, locale_of
 from edge.domain.auth import Principal, Role
-from edge.domain.floor.codes import is_sscc
 from edge.domain.receiving import LotDecision
 from edge.services import purchasing, receiving
 from edge.services.device_status import load_statuses
+from hq_sync.protocol import PalletSscc, ShippingNotice
 
 router = APIRouter(prefix="/api/v1/receiving", tags=["receiving"])
 #: Dock work is done by the floor's own people in the morning (signed in as pickers) or the supervisor.
 Dock = Annotated[Principal, requires(Role.PICKER, Role.SUPERVISOR)]
 HqOrSupervisor = Annotated[Principal, requires(Role.HQ, Role.SUPERVISOR)]
 Code = Annotated[str, Field(min_length=1, max_length=64)]
-
-
-def _sscc(value: str) -> str:
-    if not is_sscc(value):
-        raise ValueError(f"{value!r} is not an SSCC (18 digits with a valid check digit)")
-    return value
-
-
-Sscc = Annotated[str, AfterValidator(_sscc)]
-
-
-class AsnLine(BaseModel):
-    sscc: Sscc
-    sku_id: Code
-    lot: Code
-    expiry: dt.date
-    units: int = Field(gt=0, le=1_000_000)
-
-
-class Asn(BaseModel):
-    asn_id: Code
-    po_id: Code
-    expected_at: dt.datetime | None = None
-    lines: list[AsnLine] = Field(min_length=1, max_length=10_000)
 
 
 class ReceiptStart(BaseModel):
@@ -58,7 +34,7 @@ class CaseScan(BaseModel):
     scan_id: Code
     raw: str = Field(min_length=1, max_length=512)
     cases: int = Field(default=1, ge=1, le=999)
-    pallet_sscc: Sscc | None = None
+    pallet_sscc: PalletSscc | None = None
     scale_id: Code | None = None
 
 
@@ -97,10 +73,10 @@ def scales(store: StoreDep, now: NowDep, _: Dock) -> list[dict[str, Any]]:
 
 
 @router.post("/asns")
-def asn(body: Asn, store: StoreDep, now: NowDep, who: HqOrSupervisor) -> dict[str, Any]:
+def asn(body: ShippingNotice, store: StoreDep, now: NowDep, who: HqOrSupervisor) -> dict[str, Any]:
+    """A shipping notice HQ passes on directly (it also comes through HQ's change feed)."""
     with floor_errors():
-        return receiving.record_asn(store, asn_id=body.asn_id, po_id=body.po_id, expected_at=body.expected_at,
-                                    lines=[ln.model_dump() for ln in body.lines], actor=who.actor, now=now)
+        return receiving.record_asn(store, body, actor=who.actor, now=now)
 
 
 @router.post("/receipts")

@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from edge.domain.intake import check_orders
+from edge.services import purchasing, receiving
 from edge.services.intake import apply_orders_in, load_master_data
 from edge.store import Store, Write
 from edge.store.db import parse_utc
 from hq_sync.digest import row_hash
 from hq_sync.port import DigestRow, PageApplied, Refusal, RepairOutcome
 from hq_sync.protocol import (
+    AsnChange,
+    ConfirmationChange,
     EdgeEvent,
     FeedPage,
     FulfillmentFact,
@@ -125,6 +128,8 @@ class StorePort:
                     known = latest.get(change.order.hq_order_id)
                     if known is None or change.order.version >= known.version:
                         latest[change.order.hq_order_id] = change.order
+                else:
+                    _supplier_change(w, change)
             valid, rejected = self._split_valid(w, list(latest.values()))
             result = apply_orders_in(w, valid, source=f"hq-feed@{page.next_cursor}")
             cursor = max(current, page.next_cursor)
@@ -260,6 +265,27 @@ def _record_exception(
     if cursor.rowcount:
         w.emit(SyncExceptionPayload(hq_order_id=hq_order_id, delivery_date=delivery_date, reason=reason,
                                     detail=detail), hq_order_id)
+
+
+def _supplier_change(w: Write, change: ConfirmationChange | AsnChange) -> None:
+    """A supplier's confirmation or shipping notice from HQ's feed, in the page's transaction; one the
+    node cannot take (a stale PO version, an unknown SKU) is an exception, never a stuck feed."""
+    if isinstance(change, ConfirmationChange):
+        c = change.confirmation
+        problem = purchasing.confirmation_problem(w.conn, c.po_id, c.version, c.lines)
+        subject, version, reason = c.po_id, c.version, "invalid_confirmation"
+        if problem is None:
+            purchasing.apply_confirmation(w, c.po_id, c.version, c.lines)
+    else:
+        problem = receiving.asn_problem(w.conn, change.asn)
+        subject, version, reason = change.asn.asn_id, 0, "invalid_asn"
+        if problem is None:
+            receiving.apply_asn(w, change.asn)
+    if problem is not None:
+        po_id = change.confirmation.po_id if isinstance(change, ConfirmationChange) else change.asn.po_id
+        row = w.conn.execute("SELECT delivery_date FROM purchase_orders WHERE po_id = ?", (po_id,)).fetchone()
+        _record_exception(w, subject, dt.date.fromisoformat(row[0]) if row else dt.date.min, reason, str(problem),
+                          hq_version=version, edge_version=None)
 
 
 def _upsert_store(w: Write, record: StoreRecord) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import asdict
 from typing import Any, Literal
 
@@ -101,31 +102,46 @@ def issue_purchase_orders(store: Store, date: dt.date, *, actor: str, now: dt.da
     return summary
 
 
+def confirmation_problem(conn: sqlite3.Connection, po_id: str, version: int,
+                         confirmed: dict[str, int]) -> FloorError | None:
+    """Why a supplier's confirmation cannot be taken (None when it can): an unknown PO, an older
+    version than the one last sent, a SKU not on the PO, or a quantity outside 0..ordered."""
+    po = conn.execute("SELECT version FROM purchase_orders WHERE po_id = ?", (po_id,)).fetchone()
+    if po is None:
+        return NotFound("po_not_found", f"no purchase order {po_id}")
+    if po[0] != version:
+        return FloorError("po_version_stale", f"{po_id} is at version {po[0]}; the confirmation is for version"
+                          f" {version}", current=po[0])
+    ordered = dict(conn.execute("SELECT sku_id, quantity FROM po_lines WHERE po_id = ? AND quantity > 0",
+                                (po_id,)).fetchall())
+    unknown = sorted(set(confirmed) - set(ordered))
+    if unknown:
+        return FloorError("po_line_unknown", f"{po_id} has no line for {', '.join(unknown)}", skus=unknown)
+    over = sorted(sku for sku, qty in confirmed.items() if not 0 <= qty <= ordered[sku])
+    if over:
+        return FloorError("po_confirm_over", f"confirmed quantity outside 0..ordered for {', '.join(over)}", skus=over)
+    return None
+
+
+def apply_confirmation(w: Write, po_id: str, version: int, confirmed: dict[str, int]) -> None:
+    """Record a checked confirmation inside the caller's transaction (the API's, or the HQ feed's)."""
+    w.conn.executemany("UPDATE po_lines SET confirmed_qty = ? WHERE po_id = ? AND sku_id = ?",
+                       [(qty, po_id, sku) for sku, qty in confirmed.items()])
+    w.conn.execute("UPDATE purchase_orders SET state = 'confirmed', updated_at = ? WHERE po_id = ? AND state = 'sent'",
+                   (w.now_text, po_id))
+    w.log("purchase.confirmed", po_id, {"version": version, "confirmed": confirmed})
+
+
 def confirm(store: Store, po_id: str, version: int, confirmed: dict[str, int], *, actor: str,
             now: dt.datetime) -> dict[str, Any]:
     """Record the supplier's confirmation of a PO version (quantities it will bring per SKU).
 
     A confirmation of an older version is refused: the supplier must confirm what it was last sent."""
-    po = store.query("SELECT version, state FROM purchase_orders WHERE po_id = ?", (po_id,))
-    if not po:
-        raise NotFound("po_not_found", f"no purchase order {po_id}")
-    if po[0]["version"] != version:
-        raise FloorError("po_version_stale", f"{po_id} is at version {po[0]['version']}; "
-                         f"the confirmation is for version {version}", current=po[0]["version"])
-    lines = _stored_lines(store, po_id)
-    unknown = sorted(set(confirmed) - set(lines))
-    if unknown:
-        raise FloorError("po_line_unknown", f"{po_id} has no line for {', '.join(unknown)}", skus=unknown)
-    over = sorted(sku for sku, qty in confirmed.items() if qty > lines[sku].quantity or qty < 0)
-    if over:
-        raise FloorError("po_confirm_over", f"confirmed quantity outside 0..ordered for {', '.join(over)}", skus=over)
+    problem = confirmation_problem(store.conn, po_id, version, confirmed)
+    if problem is not None:
+        raise problem
     with store.write(actor, now) as w:
-        w.conn.executemany("UPDATE po_lines SET confirmed_qty = ? WHERE po_id = ? AND sku_id = ?",
-                           [(qty, po_id, sku) for sku, qty in confirmed.items()])
-        if po[0]["state"] == PoState.SENT:
-            w.conn.execute("UPDATE purchase_orders SET state = 'confirmed', updated_at = ? WHERE po_id = ?",
-                           (w.now_text, po_id))
-        w.log("purchase.confirmed", po_id, {"version": version, "confirmed": confirmed})
+        apply_confirmation(w, po_id, version, confirmed)
     return purchase_order(store, po_id)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from edge.services.floor.errors import FloorError, NotFound
 from edge.services.photos import keep_photo
 from edge.store import Store
 from edge.store.db import Write, parse_utc
-from hq_sync.protocol import ReceiptClosedPayload, ReceiptDiscrepancy, ReceivedLot
+from hq_sync.protocol import ReceiptClosedPayload, ReceiptDiscrepancy, ReceivedLot, ShippingNotice
 
 #: A scale reading older than this is not a weight: the scale, or its link, has stopped talking.
 SCALE_FRESH = dt.timedelta(seconds=5)
@@ -37,27 +38,39 @@ def refusal(refused: Refused) -> dict[str, Any]:
             "values": dict(refused.values)}
 
 
-def record_asn(store: Store, *, asn_id: str, po_id: str, expected_at: dt.datetime | None,
-               lines: list[dict[str, Any]], actor: str, now: dt.datetime) -> dict[str, Any]:
-    """An advance shipping notice from the supplier (through HQ): pallets with their lots and units."""
-    po = _po(store, po_id)
-    unknown = sorted({ln["sku_id"] for ln in lines} - {r["sku_id"] for r in store.query(
-        "SELECT sku_id FROM po_lines WHERE po_id = ?", (po_id,))})
+def asn_problem(conn: sqlite3.Connection, asn: ShippingNotice) -> FloorError | None:
+    """Why a shipping notice cannot be taken: an unknown PO, a SKU not on it, or an id already used."""
+    if conn.execute("SELECT 1 FROM purchase_orders WHERE po_id = ?", (asn.po_id,)).fetchone() is None:
+        return NotFound("po_not_found", f"no purchase order {asn.po_id}")
+    on_po = {r[0] for r in conn.execute("SELECT sku_id FROM po_lines WHERE po_id = ?", (asn.po_id,))}
+    unknown = sorted({ln.sku_id for ln in asn.lines} - on_po)
     if unknown:
-        raise FloorError("po_line_unknown", f"{po_id} has no line for {', '.join(unknown)}", skus=unknown)
-    if store.scalar("SELECT 1 FROM asns WHERE asn_id = ?", (asn_id,)):
-        raise FloorError("asn_exists", f"ASN {asn_id} is already recorded")
+        return FloorError("po_line_unknown", f"{asn.po_id} has no line for {', '.join(unknown)}", skus=unknown)
+    if conn.execute("SELECT 1 FROM asns WHERE asn_id = ?", (asn.asn_id,)).fetchone():
+        return FloorError("asn_exists", f"ASN {asn.asn_id} is already recorded")
+    return None
+
+
+def apply_asn(w: Write, asn: ShippingNotice) -> None:
+    """Record a checked shipping notice inside the caller's transaction; the PO is then on its way."""
+    w.conn.execute("INSERT INTO asns (asn_id, po_id, expected_at, received_at) VALUES (?, ?, ?, ?)",
+                   (asn.asn_id, asn.po_id, asn.expected_at.isoformat() if asn.expected_at else None, w.now_text))
+    w.conn.executemany(
+        "INSERT INTO asn_lines (asn_id, sscc, sku_id, lot, expiry, units) VALUES (?, ?, ?, ?, ?, ?)",
+        [(asn.asn_id, ln.sscc, ln.sku_id, ln.lot, ln.expiry.isoformat(), ln.units) for ln in asn.lines])
+    w.conn.execute("UPDATE purchase_orders SET state = 'shipped', updated_at = ? WHERE po_id = ?"
+                   " AND state IN ('sent', 'confirmed')", (w.now_text, asn.po_id))
+    w.log("receiving.asn", asn.asn_id, {"po_id": asn.po_id, "lines": len(asn.lines)})
+
+
+def record_asn(store: Store, asn: ShippingNotice, *, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """An advance shipping notice from the supplier: pallets with their lots and units."""
+    problem = asn_problem(store.conn, asn)
+    if problem is not None:
+        raise problem
     with store.write(actor, now) as w:
-        w.conn.execute("INSERT INTO asns (asn_id, po_id, expected_at, received_at) VALUES (?, ?, ?, ?)",
-                       (asn_id, po_id, expected_at.isoformat() if expected_at else None, w.now_text))
-        w.conn.executemany(
-            "INSERT INTO asn_lines (asn_id, sscc, sku_id, lot, expiry, units) VALUES (?, ?, ?, ?, ?, ?)",
-            [(asn_id, ln["sscc"], ln["sku_id"], ln["lot"], ln["expiry"].isoformat(), ln["units"]) for ln in lines])
-        if po["state"] in ("sent", "confirmed"):
-            w.conn.execute("UPDATE purchase_orders SET state = 'shipped', updated_at = ? WHERE po_id = ?",
-                           (w.now_text, po_id))
-        w.log("receiving.asn", asn_id, {"po_id": po_id, "lines": len(lines)})
-    return {"asn_id": asn_id, "po_id": po_id, "lines": len(lines)}
+        apply_asn(w, asn)
+    return {"asn_id": asn.asn_id, "po_id": asn.po_id, "lines": len(asn.lines)}
 
 
 def _po(store: Store, po_id: str) -> dict[str, Any]:

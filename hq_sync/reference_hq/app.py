@@ -27,8 +27,10 @@ from hq_sync.protocol import (
     OrdersFound,
     OrdersLookup,
     RepairAck,
+    ShippingNotice,
     SkuRecord,
     StoreRecord,
+    SupplierConfirmation,
 )
 from hq_sync.reference_hq.db import HqDb, OrderDraft, UnknownOrder
 from hq_sync.reference_hq.faults import Faults, FaultState
@@ -199,6 +201,18 @@ def create_app(
             return db.cancel_order(hq_order_id)
         except UnknownOrder as error:
             raise ApiRefusal(404, "unknown_order", str(error)) from None
+
+    @app.post("/admin/po-confirmations", dependencies=[Admin])
+    def put_confirmation(confirmation: SupplierConfirmation) -> dict[str, str]:
+        """A supplier's confirmation, passed on to the warehouse through the feed."""
+        db.put_confirmation(confirmation)
+        return {"po_id": confirmation.po_id}
+
+    @app.post("/admin/asns", dependencies=[Admin])
+    def put_shipping_notice(notice: ShippingNotice) -> dict[str, str]:
+        """A supplier's shipping notice, passed on to the warehouse through the feed."""
+        db.put_shipping_notice(notice)
+        return {"asn_id": notice.asn_id}
 
     @app.get("/admin/stats", dependencies=[Admin])
     def stats() -> dict[str, Any]:

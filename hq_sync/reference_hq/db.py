@@ -16,27 +16,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from hq_sync.digest import DigestTree, row_hash
 from hq_sync.protocol import (
     EVENT_PAYLOADS,
     EdgeEvent,
     EventAck,
+    FeedChange,
     FeedPage,
     FulfillmentFact,
     HqOrderState,
     LineFact,
     LinePickedPayload,
     Order,
-    OrderChange,
     OrderLine,
     OrdersFound,
-    SkuChange,
+    ShippingNotice,
     SkuRecord,
-    StoreChange,
     StoreRecord,
+    SupplierConfirmation,
 )
+
+#: Feed row kind -> the field of its change that carries the body.
+_FEED_FIELD = {"order": "order", "store": "store", "sku": "sku", "po_confirmation": "confirmation", "asn": "asn"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -167,6 +170,16 @@ class HqDb:
             raise UnknownOrder(f"HQ has no order {hq_order_id!r}")
         return Order.model_validate_json(row[0])
 
+    # --- The suppliers' side, passed on to the warehouse: confirmations and shipping notices -----
+
+    def put_confirmation(self, confirmation: SupplierConfirmation) -> None:
+        with self._write() as conn:
+            self._append_feed(conn, "po_confirmation", confirmation.po_id, confirmation.model_dump_json())
+
+    def put_shipping_notice(self, notice: ShippingNotice) -> None:
+        with self._write() as conn:
+            self._append_feed(conn, "asn", notice.asn_id, notice.model_dump_json())
+
     # --- The edge's side: feed, events, digests, repairs --------------------------------------
 
     def feed_page(self, after: int, limit: int) -> FeedPage:
@@ -175,14 +188,8 @@ class HqDb:
                 "SELECT seq, kind, body FROM feed WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
             head = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM feed").fetchone()[0]
-        changes: list[OrderChange | StoreChange | SkuChange] = []
-        for seq, kind, body in rows:
-            if kind == "order":
-                changes.append(OrderChange(seq=seq, order=Order.model_validate_json(body)))
-            elif kind == "store":
-                changes.append(StoreChange(seq=seq, store=StoreRecord.model_validate_json(body)))
-            else:
-                changes.append(SkuChange(seq=seq, sku=SkuRecord.model_validate_json(body)))
+        changes = [TypeAdapter(FeedChange).validate_python({"seq": seq, "kind": kind, _FEED_FIELD[kind]:
+                                                            json.loads(body)}) for seq, kind, body in rows]
         next_cursor = rows[-1][0] if rows else after
         return FeedPage(after=after, next_cursor=next_cursor, head_seq=max(head, after), changes=changes)
 

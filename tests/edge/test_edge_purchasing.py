@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from edge.demo import load_demo
 from edge.domain.auth import Role
 from edge.services import aggregation, intake, purchasing
 from edge.services.floor.errors import FloorError
+from edge.services.hq_port import StorePort
 from edge.settings import Settings
 from edge.store import Store
-from hq_sync.protocol import Order, OrderLine
+from hq_sync.protocol import AsnLine, Order, OrderLine, ShippingNotice, SupplierConfirmation
+from hq_sync.reference_hq.db import HqDb
 from tests.fixtures.edge import DEMO_NOW, SMALL_DEMO, EdgeNode
 
 ACTOR = "person:SUP01"
@@ -170,3 +173,26 @@ def test_purchasing_through_the_api_and_the_cli(edge_node: EdgeNode) -> None:
     over = runner.invoke(cli, ["--data-dir", data_dir, "purchase", "confirm", po_id, "--version", "1",
                                "--line", f"{sku}=999999"])
     assert over.exit_code == 2 and "po_confirm_over" in over.stderr
+
+
+def test_supplier_answers_come_through_hqs_feed_and_a_bad_one_never_jams_it(edge_store: Store, day: dt.date,
+                                                                            tmp_path: Path) -> None:
+    purchasing.issue_purchase_orders(edge_store, day, actor=ACTOR, now=DEMO_NOW)
+    po = purchasing.list_purchase_orders(edge_store, day)[0]
+    line = purchasing.purchase_order(edge_store, po["po_id"])["lines"][0]
+    hq = HqDb(tmp_path / "hq.sqlite3")
+    hq.put_confirmation(SupplierConfirmation(po_id=po["po_id"], version=7, lines={line["sku_id"]: 1}))  # stale
+    hq.put_confirmation(SupplierConfirmation(po_id=po["po_id"], version=1, lines={line["sku_id"]: line["case_pack"]}))
+    hq.put_shipping_notice(ShippingNotice(asn_id="ASN-FEED", po_id=po["po_id"], lines=[
+        AsnLine(sscc="069012340000000016", sku_id=line["sku_id"], lot="F1", expiry=day, units=line["case_pack"])]))
+    page = hq.feed_page(0, 100)
+    assert [c.kind for c in page.changes] == ["po_confirmation", "po_confirmation", "asn"]
+    applied = StorePort(edge_store).apply_feed_page(page, DEMO_NOW)
+    assert applied.cursor == page.next_cursor  # the stale one did not hold the page up
+    shown = purchasing.purchase_order(edge_store, po["po_id"])
+    assert shown["state"] == "shipped"
+    assert {ln["sku_id"]: ln["confirmed_qty"] for ln in shown["lines"]}[line["sku_id"]] == line["case_pack"]
+    assert edge_store.scalar("SELECT po_id FROM asns WHERE asn_id = 'ASN-FEED'") == po["po_id"]
+    (exception,) = edge_store.query("SELECT hq_order_id, reason, detail FROM sync_exceptions")
+    assert exception["hq_order_id"] == po["po_id"] and exception["reason"] == "invalid_confirmation"
+    assert "version 1" in exception["detail"]

@@ -22,7 +22,7 @@ from edge.services.device_status import save_statuses
 from edge.services.floor.errors import FloorError
 from edge.settings import Settings
 from edge.store import Store
-from hq_sync.protocol import Order, OrderLine
+from hq_sync.protocol import AsnLine, Order, OrderLine, ShippingNotice
 from tests.fixtures.edge import DEMO_NOW, SMALL_DEMO, EdgeNode
 
 ACTOR = "person:R01"
@@ -60,11 +60,11 @@ def dock(edge_settings: Settings, edge_store: Store) -> Dock:
     wanted = {ln.sku_id for ln in berries}
     lines = [ln for ln in purchasing.purchase_order(edge_store, po_id)["lines"] if ln["sku_id"] in wanted]
     a, b = lines
-    receiving.record_asn(edge_store, asn_id="ASN-1", po_id=po_id, expected_at=None, actor="hq", now=DEMO_NOW, lines=[
-        {"sscc": PALLET, "sku_id": a["sku_id"], "lot": "LA", "expiry": day + dt.timedelta(days=10),
-         "units": a["quantity"]},
-        {"sscc": PALLET, "sku_id": b["sku_id"], "lot": "LB", "expiry": day + dt.timedelta(days=10),
-         "units": b["quantity"] - b["case_pack"]}])
+    expiry = day + dt.timedelta(days=10)
+    receiving.record_asn(edge_store, ShippingNotice(asn_id="ASN-1", po_id=po_id, lines=[
+        AsnLine(sscc=PALLET, sku_id=a["sku_id"], lot="LA", expiry=expiry, units=a["quantity"]),
+        AsnLine(sscc=PALLET, sku_id=b["sku_id"], lot="LB", expiry=expiry, units=b["quantity"] - b["case_pack"])]),
+        actor="hq", now=DEMO_NOW)
     receipt = receiving.start(edge_store, po_id, asn_id="ASN-1", actor=ACTOR, now=DEMO_NOW)
     return Dock(edge_store, day, po_id, lines, receipt["receipt_id"])
 
