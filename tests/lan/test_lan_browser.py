@@ -15,7 +15,7 @@ from cryptography import x509
 from playwright.sync_api import Browser, expect
 
 from edge import tls
-from edge.demo import DEMO_PIN
+from edge.demo import DEMO_PIN, SUPERVISOR_PIN
 from tests.fixtures.browser import LiveEdge, Pda, _open_pda
 from tests.floor_browser.floor_flow import build_wave, tour_scans, tour_view
 from tests.lan.conftest import LAN_NAME, LanEdge
@@ -34,10 +34,13 @@ def _controlled(pda: Pda) -> None:
 
 def test_lan_sign_in_over_https_gives_a_secure_context_a_service_worker_and_a_strict_cookie(
         lan_pda: Pda, lan_edge: LanEdge) -> None:
+    refused: list[str] = []
+    lan_pda.page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page = lan_pda.sign_in("P01", DEMO_PIN, "/floor/pick")
     assert urlsplit(page.url).hostname == LAN_NAME and page.url.startswith("https://")
     assert page.evaluate("window.isSecureContext")
     _controlled(lan_pda)
+    assert not refused, f"the pages load something their own policy refuses: {refused}"
     session = [c for c in lan_pda.context.cookies() if c["httpOnly"]]
     assert session, "sign-in left no HttpOnly session cookie"
     assert all(c["secure"] and c["sameSite"] == "Strict" for c in session), session
@@ -109,3 +112,13 @@ def test_a_page_served_in_clear_at_a_lan_name_leads_to_enrolment_instead_of_fail
         expect(pda.page.locator("#fingerprint")).to_have_text(re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
         expect(pda.page.locator("#continue")).to_have_attribute(
             "href", f"https://{LAN_NAME}:{live_edge.settings.https_port}/floor/signin?next=/floor/pick")
+
+
+@pytest.mark.parametrize(("code", "path"), [("T01", "/floor/sort"), ("D01", "/floor/load"), ("D01", "/floor/handoff"),
+                                            ("SUP01", "/floor/supervisor")])
+def test_each_floor_page_runs_under_its_policy_at_the_lan_name(lan_pda: Pda, code: str, path: str) -> None:
+    """Content-Security-Policy allows only the node's own scripts and styles: nothing on a page needs more."""
+    refused: list[str] = []
+    lan_pda.page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    lan_pda.sign_in(code, SUPERVISOR_PIN if code == "SUP01" else DEMO_PIN, path)
+    assert not refused, f"{path} loads something its own policy refuses: {refused}"
