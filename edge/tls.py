@@ -89,8 +89,19 @@ def lan_addresses() -> list[str]:
 
 
 def site_names(settings: Settings) -> list[str]:
-    """`tls_names`, or this machine's names as they are now."""
-    return list(settings.tls_names) if settings.tls_names else default_names(socket.gethostname(), lan_addresses())
+    """`tls_names`, or this machine's names as they are now (leaving out a host name no certificate can
+    carry, such as one with an underscore, rather than refusing to start over a name nobody chose)."""
+    if settings.tls_names:
+        return list(settings.tls_names)
+    return [n for n in default_names(socket.gethostname(), lan_addresses()) if _certifiable(n)]
+
+
+def _certifiable(name: str) -> bool:
+    try:
+        general_name(name)
+    except TlsError:
+        return False
+    return True
 
 
 def general_name(name: str) -> x509.GeneralName:

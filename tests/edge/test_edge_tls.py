@@ -81,6 +81,12 @@ def test_a_name_that_is_no_host_name_is_refused_naming_the_setting(tmp_path: Pat
         tls.prepare(Settings(data_dir=tmp_path, tls_names=["edge lan"]), NOW)
 
 
+def test_a_host_name_no_certificate_can_carry_is_left_out_of_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tls.socket, "gethostname", lambda: "wh_edge")
+    names = tls.site_names(Settings())
+    assert "wh_edge" not in names and "wh_edge.local" not in names and "localhost" in names
+
+
 def test_tls_names_from_the_environment_comma_separated_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HAOLIN_TLS_NAMES", "edge.lan, 10.0.0.5")
     monkeypatch.setenv("HAOLIN_HTTPS_PORT", "9443")
