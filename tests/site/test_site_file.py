@@ -20,8 +20,11 @@ from edge.cli import app as cli
 from edge.demo import demo_site_file
 from edge.domain.auth import Role
 from edge.services import auth
+from edge.services.floor.fleet import Fleet, get_fleet, put_fleet
 from edge.settings import Settings
 from edge.site import SiteFileError, load_site_file
+from edge.site.node import SITE_ACTOR, seed_fleet
+from edge.store import Store
 from tests.fixtures.edge import FrozenClock
 from tests.site.second_site import WAREHOUSE_ID, site_document, write_site
 
@@ -168,3 +171,44 @@ def test_show_prints_what_the_node_runs_on_and_which_setting_wins(tmp_path: Path
     env["HAOLIN_COLDCHAIN_CONFIG"] = str(own)
     shown = json.loads(CliRunner().invoke(cli, ["site", "show"], env=env).output)
     assert (shown["coldchain"], shown["cold_assets"]) == (f"setting coldchain_config: {own}", None)
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, dict):
+        return [path, *[p for k, v in node.items() for p in _leaves(v, (*path, k))]]
+    if isinstance(node, list):
+        return [path, *[p for i, v in enumerate(node) for p in _leaves(v, (*path, i))]]
+    return [path]
+
+
+_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.data())
+def test_any_value_anywhere_in_a_site_or_its_layout_gives_a_site_or_a_site_file_error(tmp_path: Path,
+                                                                                       data: st.DataObject) -> None:
+    site = write_site(tmp_path)
+    layout_file = tmp_path / "layout.yaml"
+    target = data.draw(st.sampled_from([site, layout_file]))
+    document = yaml.safe_load(target.read_text(encoding="utf-8"))
+    *parents, last = data.draw(st.sampled_from([p for p in _leaves(document) if p]))
+    node = document
+    for key in parents:
+        node = node[key]
+    node[last] = data.draw(_JUNK)
+    target.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    try:
+        load_site_file(site)
+    except SiteFileError as error:
+        assert error.problems
+
+
+def test_the_site_file_seeds_the_fleet_once_and_then_leaves_it_to_the_supervisor(tmp_path: Path) -> None:
+    site, store, now = load_site_file(write_site(tmp_path)), Store(tmp_path / "edge.sqlite3"), FrozenClock()()
+    assert seed_fleet(store, site, now)
+    put_fleet(store, Fleet(vehicles=site.document.fleet[1:]), who=SITE_ACTOR, now=now)  # HZ-T1 retired
+    assert not seed_fleet(store, site, now)
+    assert [v["vehicle_id"] for v in get_fleet(store)["vehicles"]] == ["HZ-T2"]
