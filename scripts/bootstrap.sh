@@ -9,7 +9,7 @@ debian_only=0  # --debian-only: the packages the installed node needs, no venv h
 [ "${1:-}" = "--debian-only" ] && debian_only=1
 
 debs=(libzbar0 mosquitto fonts-noto-cjk)  # fonts-noto-cjk: the Chinese label preview
-[ $dev = 1 ] && debs+=(chromium systemd libnss3-tools nodejs)
+[ $dev = 1 ] && debs+=(chromium systemd libnss3-tools nodejs libfaketime)  # libfaketime: bench/sync_chaos.py
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -166,8 +166,8 @@ function paintSync(status, exceptions) {
   line.dataset.queue = String(status.queue_depth);
   line.dataset.exceptions = String(status.open_exceptions);
   const parts = [t("floor.supervisor.sync_queue", { n: status.queue_depth, age: Math.round(status.oldest_unsent_age_seconds ?? 0) }),
-    t("floor.supervisor.sync_lag", { n: status.lag_changes }),
-    status.last_pull_at ? t("floor.supervisor.sync_pulled", { time: clock(status.last_pull_at) }) : t("floor.supervisor.sync_never")];
+    status.lag_changes === null ? t("floor.supervisor.sync_lag_unknown") : t("floor.supervisor.sync_lag", { n: status.lag_changes }),
+    status.last_pull_ok_at ? t("floor.supervisor.sync_pulled", { time: clock(status.last_pull_ok_at) }) : t("floor.supervisor.sync_never")];
   if (status.last_error) parts.push(t("floor.supervisor.last_error", { error: status.last_error }));
   line.textContent = parts.join(" · ");
   line.className = status.last_error ? "panel-line bad" : "panel-line";
