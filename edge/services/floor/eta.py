@@ -67,8 +67,9 @@ def retime(w: Write, route_id: str, *, site: Site, zone: ZoneInfo, basis: Basis,
     places = ([] if start is None else [start]) + [(s["store_id"], s["latitude"], s["longitude"]) for s in pending]
     _, travel = site.delivery_matrices(places)
     truck = 0 if start is None else 1  # the truck's node in the matrix (0: the warehouse); stops follow it
-    times = [StopTimes((_seconds(s["window_start"]), _seconds(s["window_end"])), s["service_minutes"] * 60.0,
-                       float(travel[truck + k, truck + k + 1])) for k, s in enumerate(pending)]
+    times = [StopTimes((_seconds(s["window_start"]), _seconds(s["window_end"])),
+                       site.service_seconds(s["service_minutes"]), float(travel[truck + k, truck + k + 1]))
+             for k, s in enumerate(pending)]
     midnight = dt.datetime.combine(dt.date.fromisoformat(route["delivery_date"]), dt.time(), zone)
     now = (w.now - midnight).total_seconds()
     return [_save(w, route, s, e, midnight, basis) for s, e in zip(pending, etas(now, times), strict=True)]
