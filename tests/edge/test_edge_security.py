@@ -251,3 +251,27 @@ def test_every_state_changing_route_refuses_the_cookie_without_csrf(edge_node: E
                 assert cross.status_code == 403 and "其他网站" in cross.json()["detail"], (method, template)
                 checked += 1
     assert checked >= 20
+
+
+def test_an_order_batch_is_parsed_and_ingested_off_the_event_loop(edge_node: EdgeNode,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one large JSON body: parsing and ingesting it run in the thread pool, so the node keeps
+    answering scans meanwhile (in a worker thread there is no running event loop)."""
+    import asyncio
+
+    from edge.services import intake
+    from tests.edge.test_edge_intake import batch, order, post
+
+    on_loop: dict[str, bool] = {}
+
+    def watched(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            on_loop[name] = asyncio._get_running_loop() is not None
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(intake, "parse_batch", watched("parse", intake.parse_batch))
+    monkeypatch.setattr(intake, "ingest_batch", watched("ingest", intake.ingest_batch))
+    answer = post(edge_node, batch(edge_node, "b-off-loop", order("L1", edge_node.delivery_date)))
+    assert answer.status_code == 200, answer.text
+    assert on_loop == {"parse": False, "ingest": False}
