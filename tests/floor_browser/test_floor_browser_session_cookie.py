@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -66,3 +67,16 @@ def test_floor_browser_supervisor_sets_a_pin_and_signs_someone_out(pda: Pda, sec
     with pytest.raises(auth.AuthError):
         auth.sign_in(live_edge.store, "P02", DEMO_PIN, now=live_edge.clock(), lifetime=dt.timedelta(hours=1))
     assert auth.sign_in(live_edge.store, "P02", "864209", now=live_edge.clock(), lifetime=dt.timedelta(hours=1))
+
+
+def test_floor_browser_owner_sees_the_days_handoff_code_on_their_own_phone(pda: Pda, live_edge: LiveEdge) -> None:
+    from edge.services.floor.owner_approval import day_code
+
+    page = pda.sign_in("O0001", DEMO_PIN, "/floor/owner")
+    code = page.locator("#handoff-code")
+    expect(code).to_have_attribute("data-code", re.compile(r"^\d{10}$"))
+    date = dt.date.fromisoformat(page.locator("#date").input_value())
+    assert code.get_attribute("data-code") == day_code(live_edge.store, "S0001", date, now=live_edge.clock())
+    pda.wifi(False)  # kept on the owner's phone for the day
+    page.reload()
+    expect(page.locator("#handoff-code")).to_have_attribute("data-code", code.get_attribute("data-code") or "")
