@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from typing import Any
 
@@ -10,6 +11,9 @@ from edge.domain.auth import Role
 from tests.fixtures.edge import EdgeNode
 
 API = "/api/v1/floor"
+#: What reads as English on a Chinese page: two English words in a row (a sentence, not a code such
+#: as SORT-1 or MKT), or a 12-hour clock's AM/PM.
+ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,:;]+[A-Za-z]{3,}|\b[AP]M\b")
 _seq = itertools.count(1)
 
 

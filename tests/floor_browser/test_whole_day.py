@@ -20,11 +20,11 @@ from playwright.sync_api import Browser, Page, expect
 from drivers.simulators.printer import PrinterSim
 from edge.demo import DEMO_PIN, SUPERVISOR_PIN
 from tests.fixtures.browser import ARTIFACTS, LiveEdge, Pda, _open_pda
+from tests.floor_api.floor_helpers import ENGLISH
 from tests.floor_browser.floor_flow import manifest, pick_next_tour
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "whole-day"
-ENGLISH = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")  # two English words in a row: a sentence, not a code
 
 
 class Shots:
@@ -264,11 +264,13 @@ def test_whole_day(devices: dict[str, Pda], live_edge: LiveEdge, shots: Shots, l
 
     _owner_sees_the_delivery(devices["owner"], live_edge, stores[0], shots)
 
-    # The supervisor's page speaks Chinese all day: no English sentence on it.
+    # Every page of the day speaks Chinese: no English sentence on any of them.
     sup.reload()
     sup.wait_for_selector("body[data-ready='1']")
     shots.take(sup, "supervisor-end-of-day")
-    assert not ENGLISH.search(sup.locator("main").inner_text())
+    for who, device in devices.items():
+        seen = device.page.locator("main").inner_text().replace("English", "")
+        assert not ENGLISH.search(seen), (who, ENGLISH.findall(seen))
 
     # HQ's outbox has the day's events, in the order they happened.
     kinds = {r["kind"] for r in live_edge.store.query("SELECT DISTINCT kind FROM outbox")}
