@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import resources
+from urllib.parse import urlencode
 
 import qrcode
 from cryptography import x509
@@ -23,7 +24,7 @@ from qrcode.image.svg import SvgPathImage
 from edge import tls
 from edge.api import health
 from edge.api.pages import render
-from edge.api.security_headers import SecurityHeaders
+from edge.api.security_headers import TRUSTED_COOKIE, SecurityHeaders
 from edge.settings import Settings
 
 router = APIRouter(tags=["enrolment"])
@@ -93,8 +94,13 @@ def download_qr(request: Request) -> Response:
 
 
 def _to_https(request: Request) -> Response:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(https_url(request, request.url.path + query), status_code=308)
+    """The same request over HTTPS; a page opened on a device without the CA goes to enrolment first."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    navigation = request.method == "GET" and (request.headers.get("sec-fetch-mode") == "navigate"
+                                              or "text/html" in request.headers.get("accept", ""))
+    if navigation and TRUSTED_COOKIE not in request.cookies:
+        return RedirectResponse("/enrol?" + urlencode({"next": target}), status_code=307)
+    return RedirectResponse(https_url(request, target), status_code=308)
 
 
 def create_plain_http_app(settings: Settings) -> FastAPI:

@@ -1,4 +1,9 @@
-"""Response headers that keep a page to the node's own code: CSP, HSTS, no sniffing, no framing.
+"""Response headers that keep a page to the node's own code: CSP, HSTS, no sniffing, no framing;
+and on a page that reached the browser over HTTPS, a marker cookie that the device trusts the site CA.
+
+A browser that loaded a page over HTTPS accepted the certificate, so it has the CA. The marker
+(not Secure, so the plain port sees it; no secret in it) lets the plain port send such a device
+straight to HTTPS and any other to enrolment rather than to a certificate warning.
 
 A pure ASGI middleware (not BaseHTTPMiddleware), so streamed answers such as the live Brix feed
 pass through unbuffered.
@@ -19,6 +24,8 @@ CONTENT_SECURITY_POLICY = (
 #: to 443, so the header is sent only where the node serves HTTP on 80 and HTTPS on 443: elsewhere an
 #: enrolled PDA would be sent to the HTTP port speaking TLS.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+TRUSTED_COOKIE = "haolin_ca"
+_TRUSTED_MARK = f"{TRUSTED_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
 
 
 def hsts_applies(http_port: int, https_port: int) -> bool:
@@ -41,11 +48,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        secure = scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *(h for h in self.headers if h[0] not in present)]
+                headers = message.get("headers", [])
+                present = {name.lower(): value for name, value in headers}
+                extra = [h for h in self.headers if h[0] not in present]
+                if secure and present.get(b"content-type", b"").startswith(b"text/html"):
+                    extra.append((b"set-cookie", _TRUSTED_MARK))
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

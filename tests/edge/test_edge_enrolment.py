@@ -39,6 +39,22 @@ def test_everything_but_enrolment_redirects_to_the_same_place_over_https(plain: 
     assert plain.get("/static/app.css").status_code == 200
 
 
+def test_a_page_opened_on_a_device_without_the_ca_goes_to_enrolment_and_with_it_to_https(
+        plain: TestClient, edge_node: EdgeNode) -> None:
+    page = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navigate"}
+    first = plain.get("/floor/pick?lang=en", headers=page, follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (307, "/enrol?next=%2Ffloor%2Fpick%3Flang%3Den")
+    # A page that reached the device over HTTPS marks it as having the CA (no secret: the plain port reads it).
+    with TestClient(edge_node.client.app, base_url="https://edge.lan:8443") as secure:
+        marked = secure.get("/floor/signin")
+        assert "haolin_ca=1" in marked.headers["set-cookie"] and "Secure" not in marked.headers["set-cookie"]
+        assert "set-cookie" not in secure.get("/api/v1/health").headers
+    assert "set-cookie" not in edge_node.client.get("/floor/signin").headers  # plain HTTP proves nothing
+    plain.cookies.set("haolin_ca", "1")
+    again = plain.get("/floor/pick?lang=en", headers=page, follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (308, "https://edge.lan:8443/floor/pick?lang=en")
+
+
 def test_enrolment_page_shows_the_fingerprint_of_the_ca_it_serves_in_both_formats(plain: TestClient) -> None:
     page = plain.get("/enrol")
     assert page.status_code == 200 and "安装本仓库的安全证书" in page.text
