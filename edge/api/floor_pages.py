@@ -54,7 +54,7 @@ def _tomorrow(request: Request) -> dt.date:
 def _page(template: str, title_key: str) -> Callable[[Request], HTMLResponse]:
     def show(request: Request) -> HTMLResponse:
         return render(request, template, title_key=title_key, texts=_texts(request),
-                      delivery_date=_tomorrow(request).isoformat())
+                      delivery_date=_tomorrow(request).isoformat(), zone=request.app.state.settings.zone.key)
 
     return show
 

@@ -7,6 +7,7 @@ outbox has the day's events. A screenshot of every step is kept in test-artifact
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -194,6 +195,10 @@ def _handover(driver: Pda, edge: LiveEdge, stop_no: int, crates: list[str], dama
     name, address = edge.store.query("SELECT name, address FROM stores WHERE store_id = ?", (store_id,))[0].values()
     expect(page.locator("#store-name")).to_contain_text(name)
     expect(page.locator("#store-address")).to_have_text(address)
+    arrival = edge.store.scalar("SELECT arrival FROM route_stops WHERE store_id = ? AND route_id = (SELECT route_id"
+                                " FROM crates WHERE sscc = ?)", (store_id, crates[0]))
+    local = dt.datetime.fromisoformat(arrival).astimezone(edge.settings.zone)
+    expect(page.locator("#store-eta")).to_have_text(f"预计 {local:%H:%M} 到")  # the site's clock, not the phone's
     expect(page.locator("#nav-amap")).to_have_attribute("href", re.compile(r"^https://uri\.amap\.com/marker\?position="))
     expect(page.locator("#nav-geo")).to_have_attribute("href", re.compile(r"^geo:"))
     for sscc in crates:

@@ -69,6 +69,13 @@ export function explain(code, params = {}, prefix = "floor.scan") {
   return t(`${prefix}.${code}`, values);
 }
 
+/** Hours and minutes of a UTC time in the site's time zone (where the stores are), not the phone's. */
+export function siteTime(iso) {
+  if (!iso) return "–";
+  const zone = document.querySelector(".floor")?.dataset.zone || undefined;
+  return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+}
+
 /** Catalog text for a value the server names (a status, a class...), else the value itself. */
 export function label(prefix, value) {
   const key = `${prefix}.${value}`;

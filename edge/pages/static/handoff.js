@@ -8,7 +8,7 @@ import { api, ApiError, csrfHeaders, describe, NetworkError, requireSession } fr
 import { accepted, apiSender, loadState, NeedsSignIn, refused, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge } from "/static/scanner.js";
 import { classify, ScanError } from "/static/gs1.js";
-import { explain, keepOffline, label, refusalText, say, showStatus, signOutButton, t } from "/static/floor.js";
+import { explain, keepOffline, label, refusalText, say, showStatus, siteTime, signOutButton, t } from "/static/floor.js";
 
 const session = await requireSession(["driver"]);
 const $ = (id) => document.getElementById(id);
@@ -63,7 +63,6 @@ function keep() {
   saving = saving.then(() => saveState(STATE_KEY, snapshot)).catch((err) => say("error", String(err)));
 }
 
-const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "–");
 
 /** Where the stop is and how to get there: the phone's map app (AMap's URI, which opens 高德 when it
  * is installed), and a geo: link any other map app takes. */
@@ -71,7 +70,7 @@ function paintStore(here) {
   $("store-name").textContent = `${here.stop_no}. ${here.store_name ?? here.store_id} (${here.store_id})`;
   $("store-address").textContent = here.address ?? "";
   $("store-window").textContent = t("floor.handoff.window", { from: here.window_start ?? "–", to: here.window_end ?? "–" });
-  $("store-eta").textContent = t("floor.handoff.eta", { time: hhmm(here.arrival) });
+  $("store-eta").textContent = t("floor.handoff.eta", { time: siteTime(here.arrival) });
   const located = here.latitude !== null && here.latitude !== undefined;
   for (const id of ["nav-amap", "nav-geo"]) $(id).classList.toggle("hidden", !located);
   if (!located) return;

@@ -3,7 +3,7 @@
 // away from its own live page (/brix, chosen by name).
 
 import { api, requireSession } from "/static/session.js";
-import { keepOffline, label, say, signOutButton, t } from "/static/floor.js";
+import { keepOffline, label, say, signOutButton, siteTime, t } from "/static/floor.js";
 import { failure } from "/static/dispatch.js";
 
 const POLL_MS = 10_000;
@@ -14,7 +14,6 @@ keepOffline();
 $("who").textContent = `${session.principal.name} (${session.principal.id})`;
 signOutButton(null);
 
-const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "–");
 const degrees = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`);
 
 function li(text, cls = "") {
@@ -28,7 +27,7 @@ function paint(day) {
   $("store-name").textContent = `${day.store.name ?? ""} (${day.store.store_id})`;
   $("store-address").textContent = `${day.store.address ?? ""} · ${t("floor.handoff.window", { from: day.store.window_start ?? "–", to: day.store.window_end ?? "–" })}`;
   $("deliveries").replaceChildren(...(day.stops.length ? day.stops.map((s) => {
-    const when = s.status === "delivered" ? t("floor.owner.delivered") : t("floor.handoff.eta", { time: hhmm(s.arrival) });
+    const when = s.status === "delivered" ? t("floor.owner.delivered") : t("floor.handoff.eta", { time: siteTime(s.arrival) });
     const item = li([s.route_id, s.vehicle_id, s.driver_name ?? t("floor.dispatch.no_driver"),
       label("floor.route_status", s.route_status), when].join(" · "), s.status === "delivered" ? "ok" : "");
     item.dataset.route = s.route_id;
