@@ -15,12 +15,14 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.pages.i18n import catalog
-from edge.services.floor.handoff import MAX_PHOTO
+from edge.services import photos
+from edge.services.floor import handoff
 
-#: A day's order batch from HQ is the one large JSON body; a handoff photo the one large binary.
+#: A day's order batch from HQ is the one large JSON body; photos (handoff, receiving) the large binaries.
 ORDER_BATCH_BYTES = 32 * 1024 * 1024
 LARGER_BODIES = {r"/api/v1/orders/batches": ORDER_BATCH_BYTES,
-                 r"/api/v1/floor/routes/[^/]+/stops/\d+/photo": MAX_PHOTO}
+                 r"/api/v1/floor/routes/[^/]+/stops/\d+/photo": handoff.MAX_PHOTO,
+                 r"/api/v1/receiving/receipts/\d+/photos": photos.MAX_PHOTO}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

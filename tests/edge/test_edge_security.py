@@ -10,7 +10,7 @@ import pytest
 
 from edge.demo import DEMO_PIN
 from edge.domain.auth import FREE_ATTEMPTS, FREE_PIN_ATTEMPTS, Role
-from edge.services import auth
+from edge.services import auth, photos
 from edge.services.floor.handoff import MAX_PHOTO
 from tests.fixtures.edge import EdgeNode
 
@@ -197,6 +197,11 @@ def test_a_body_over_the_limit_is_refused_before_it_is_parsed(edge_node: EdgeNod
                                  ).status_code == 404  # past the body limit: the route answers (no such route)
     over = edge_node.client.post(photo, content=b"\xff" * (MAX_PHOTO + 1), headers=edge_node.headers(Role.DRIVER))
     assert over.status_code == 413 and str(MAX_PHOTO) in over.json()["detail"]
+    receiving = "/api/v1/receiving/receipts/1/photos"  # a dock photo may be larger still (8 MiB)
+    assert edge_node.client.post(receiving, content=b"\xff" * (MAX_PHOTO + 1),
+                                 headers=edge_node.headers(Role.SUPERVISOR)).status_code != 413
+    assert edge_node.client.post(receiving, content=b"\xff" * (photos.MAX_PHOTO + 1),
+                                 headers=edge_node.headers(Role.SUPERVISOR)).status_code == 413
 
 
 def test_people_are_managed_from_the_cli(edge_node: EdgeNode) -> None:
