@@ -89,7 +89,7 @@ def test_floor_browser_handoff_with_a_damaged_crate_offline(pda: Pda, live_edge:
     page.fill("#owner", owner)
     page.fill("#owner-pin", DEMO_PIN)
     page.click("#confirm-go")
-    expect(page.locator("#message")).to_contain_text("交接码")
+    expect(page.locator("#confirm-message")).to_contain_text("交接码")  # next to the button pressed
     expect(page.locator("#sync")).to_have_attribute("data-pending", "1")
     page.fill("#owner-pin", day_code["code"])
     page.set_input_files("#photo", str(photo))

@@ -11,9 +11,9 @@ export function keepOffline() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
-/** Show `text` as ok/error/info; errors and successes also beep and buzz. */
-export function say(kind, text) {
-  const box = document.getElementById("message");
+/** Show `text` as ok/error/info in `box` (the page's message line, or one next to the action);
+ * errors and successes also beep and buzz. */
+export function say(kind, text, box = document.getElementById("message")) {
   box.className = kind === "error" ? "msg-error" : kind === "ok" ? "msg-ok" : "";
   box.textContent = text;
   box.dataset.kind = kind;

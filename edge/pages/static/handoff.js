@@ -209,10 +209,11 @@ $("confirm").addEventListener("submit", async (e) => {
   try {
     proof = await consent(route_id, here.stop_no, $("owner").value.trim(), secret);
   } catch (err) {
-    say("error", describe(err));
+    say("error", describe(err), $("confirm-message"));
     return;
   }
-  if (!proof) { say("error", t("floor.handoff.code_needed", { digits: 10 })); return; }
+  if (!proof) { say("error", t("floor.handoff.code_needed", { digits: 10 }), $("confirm-message")); return; }
+  $("confirm-message").replaceChildren();
   // Damaged and warm crates went with their scans (the server recorded them then); crates not
   // scanned become missing when the owner signs, so the confirmation itself declares nothing more.
   const exceptions = here.crates.filter((c) => c.scanned && c.condition !== "ok");
@@ -232,7 +233,8 @@ $("confirm").addEventListener("submit", async (e) => {
 
 queue.addEventListener("refused", (e) => {
   const result = e.detail.result ?? {};
-  say("error", refusalText(result.code ? result : { message: e.detail.reason }));
+  say("error", refusalText(result.code ? result : { message: e.detail.reason }),
+    result.kind === "confirm" ? $("confirm-message") : undefined);
   if (result.kind === "confirm" && state) {
     const s = state.stops.find((x) => x.stop_no === e.detail.entry.payload.stop_no);
     if (s) { s.confirmed = false; state.current = s.stop_no; keep(); render(); }
