@@ -268,23 +268,23 @@ class SyncAgent:
         backoffs = {name: Backoff(self.config.backoff_base, self.config.backoff_cap) for name in steps}
         due = dict.fromkeys(steps, 0.0)
         while not self.stop.is_set():
-            worked, failed = 0, False
+            worked, succeeded = 0, set()
             for name, step in steps.items():
                 if self.stop.is_set() or time.monotonic() < due[name]:
                     continue
                 try:
                     worked += step()
+                    succeeded.add(name)
                     backoffs[name].reset()
                     due[name] = time.monotonic() + intervals[name]
                 except Exception as error:  # a daemon keeps going; systemd restarts it if it dies
-                    failed = True
                     retryable = isinstance(error, errors.Retryable)
                     log.warning("%s failed (%s): %s", name, "retryable" if retryable else "not retryable", error)
                     self._record({f"last_{name}_error": f"{type(error).__name__}: {error}"})
                     due[name] = time.monotonic() + backoffs[name].next()
             on_cycle()
-            if until_idle and not failed and not worked:
-                break
+            if until_idle and {"push", "pull"} <= succeeded and not worked:
+                break  # both directions ran this round, caught up and with nothing to send
             self.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
 
     def _reconcile_days(self, days: Iterable[dt.date]) -> int:
