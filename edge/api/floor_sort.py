@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.floor_common import MAX_BATCH, floor_errors, locale_of, localise, run_batch
 from edge.domain.auth import Principal, Role
-from edge.services.floor import crates, label_preview, put_wall, sorting
+from edge.services.floor import crates, label_preview, ownership, put_wall, sorting
 from edge.services.floor.crates import LabelOutput, StageScan
 from edge.services.floor.sorting import SortScan
 
@@ -64,9 +64,13 @@ def sort_batch(body: SortBatch, request: Request, store: StoreDep, now: NowDep, 
 
 @router.get("/crates")
 def list_crates(store: StoreDep, date: DateQuery,
-                _: Annotated[Principal, requires(Role.SORTER, Role.DRIVER, Role.SUPERVISOR)],
+                who: Annotated[Principal, requires(Role.SORTER, Role.DRIVER, Role.SUPERVISOR)],
                 store_id: str | None = None) -> list[dict[str, Any]]:
-    return crates.list_crates(store, date, store_id)
+    listed = crates.list_crates(store, date, store_id)
+    if who.role == Role.DRIVER:  # a driver sees the crates of their own routes only
+        mine = ownership.own_route_ids(store, who)
+        return [c for c in listed if c["route_id"] in mine]
+    return listed
 
 
 @router.post("/crates/{sscc}/close")

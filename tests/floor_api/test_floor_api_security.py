@@ -77,6 +77,8 @@ def test_a_driver_reads_and_works_only_the_routes_assigned_to_them(
     assert seen.status_code == 404
     listed = node.client.get(f"{API}/routes", params={"date": str(node.delivery_date)}, headers=d01).json()
     assert [r["route_id"] for r in listed] == [mine]
+    crates_seen = node.client.get(f"{API}/crates", params={"date": str(node.delivery_date)}, headers=d01).json()
+    assert crates_seen and {c["route_id"] for c in crates_seen} == {mine}
     assert node.client.get(f"{API}/routes/{mine}/manifest", headers=d01).status_code == 200
 
 
