@@ -40,6 +40,17 @@ def test_coldchain_jump_and_stuck_value_degrade_the_sensor_and_recover() -> None
     assert [(t.kind, t.change) for t in stuck.observe(at(481), 2.4)] == [(AlarmKind.SENSOR_DEGRADED, Change.CLEARED)]
 
 
+def test_coldchain_degraded_alarm_carried_over_a_restart_clears_on_plausible_readings() -> None:
+    first = SensorWatch(AlarmRule(Band(0.0, 4.0)), started_at=at(0), known=True)
+    first.observe(at(0), 2.0)
+    [raised] = first.observe(at(1), 40.0)
+    second = SensorWatch(AlarmRule(Band(0.0, 4.0)), started_at=at(5), known=True)
+    second.resume([raised], last_seen=at(1))
+    assert AlarmKind.SENSOR_DEGRADED in second.raised  # carried over, not raised twice
+    [cleared] = second.observe(at(6), 2.1)  # the first plausible reading after the restart ends it
+    assert (cleared.kind, cleared.change, cleared.started_at) == (AlarmKind.SENSOR_DEGRADED, Change.CLEARED, at(1))
+
+
 async def test_coldchain_a_quarter_of_undecodable_frames_degrades_the_sensor_over_the_broker(
         cold_store: Store, mosquitto: Broker, tmp_path: Path) -> None:
     asset(cold_store, startup_s=0, heartbeat_s=600)

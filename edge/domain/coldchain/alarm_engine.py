@@ -405,6 +405,8 @@ class SensorWatch:
         else:
             self._same = (temp_c, at, 1)
             out += self._restore(at, "stuck")
+        if not jumped:  # carried over a restart: a plausible, moving reading ends it (it is raised again if not)
+            out += self._restore(at, "resumed")
         return out
 
     def _degrade(self, at: dt.datetime, reason: str, detail: str) -> list[Transition]:
@@ -419,7 +421,6 @@ class SensorWatch:
     def _restore(self, at: dt.datetime, reason: str) -> list[Transition]:
         if self.degraded.pop(reason, None) is None or self.degraded:
             return []
-        self.degraded.pop("resumed", None)
         alarm = self.raised.pop(AlarmKind.SENSOR_DEGRADED, None)
         if alarm is None:
             return []
