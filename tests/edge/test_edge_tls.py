@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from edge import tls
-from edge.settings import Settings
+from edge.settings import Settings, load_settings
 
 NOW = dt.datetime(2026, 7, 1, 2, 0, tzinfo=dt.UTC)
 
@@ -94,6 +94,15 @@ def test_tls_names_from_the_environment_comma_separated_or_json(monkeypatch: pyt
     assert (settings.tls_names, settings.https_port) == (["edge.lan", "10.0.0.5"], 9443)
     monkeypatch.setenv("HAOLIN_TLS_NAMES", '["edge.lan"]')
     assert Settings().tls_names == ["edge.lan"]
+
+
+def test_tls_settings_from_the_toml_file(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text('https_port = 443\nhttp_port = 80\ntls_names = ["edge.lan", "10.0.0.5"]\n'
+                      'tls_cert_file = "/etc/haolin-edge/edge.pem"\ntls_key_file = "/etc/haolin-edge/edge.key"\n')
+    settings = load_settings(config)
+    assert (settings.https_port, settings.http_port, settings.tls_names) == (443, 80, ["edge.lan", "10.0.0.5"])
+    assert settings.tls_key_file == Path("/etc/haolin-edge/edge.key")
 
 
 def _own_files(tmp_path: Path) -> tuple[Path, Path, x509.Certificate]:
