@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -132,7 +133,7 @@ def _count_failure(w: Write, scope: str, key: str, standing: int) -> None:
         (scope, key, failures, w.now_text, utc_text(locked) if locked else None))
 
 
-Proof = Callable[[Any], bool]
+Proof = Callable[[sqlite3.Row | None], bool]
 
 
 def pin_proof(pin: str) -> Proof:
@@ -140,7 +141,7 @@ def pin_proof(pin: str) -> Proof:
     return lambda person: _pin_matches(person["pin_hash"] if person else _dummy_hash(), pin)
 
 
-def _check(w: Write, code: str, proof: Proof, device_id: str | None, address: str | None) -> Any:
+def _check(w: Write, code: str, proof: Proof, device_id: str | None, address: str | None) -> sqlite3.Row | AuthError:
     """The person behind a code and proof, inside the caller's write transaction; else an AuthError
     to raise once the counts are committed."""
     person = w.conn.execute("SELECT * FROM people WHERE code = ? AND active", (code,)).fetchone()
@@ -159,7 +160,7 @@ def _check(w: Write, code: str, proof: Proof, device_id: str | None, address: st
             if not (scope == "account" and account_locked):
                 _count_failure(w, scope, key, standing[scope][0])
         w.log("auth.sign_in_refused", person["person_id"] if person else f"code:{code[:64]}",
-               {"device_id": device_id, "address": address, "locked": account_locked})
+              {"device_id": device_id, "address": address, "locked": account_locked})
         return AuthError("security.signin.refused")
     w.conn.execute("DELETE FROM sign_in_limits WHERE scope = 'account' AND key = ?", (person["person_id"],))
     return person
