@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from edge.api.deps import NowDep, SettingsDep, StoreDep, refusal, requires
 from edge.domain.auth import Principal, Role
-from edge.services import alarms, coldchain_exposure, coldchain_report, telemetry
+from edge.services import alarms, coldchain_exposure, coldchain_notify, coldchain_report, telemetry
 from edge.services.coldchain_assets import ColdChainSpec, apply_spec
 from edge.services.floor import ownership
 
@@ -41,6 +41,12 @@ def _aware(moment: dt.datetime, name: str) -> dt.datetime:
 @router.get("/assets")
 def list_assets(store: StoreDep, _: Viewer) -> list[dict[str, Any]]:
     return telemetry.asset_overview(store)
+
+
+@router.get("/notifications/status")
+def notification_status(store: StoreDep, _: Viewer) -> dict[str, Any]:
+    """Alarm notifications (WeCom, webhooks): pending, sent, given up, and why the oldest is still pending."""
+    return coldchain_notify.status(store)
 
 
 @router.put("/config")

@@ -149,7 +149,9 @@ def test_coldchain_notify_tells_of_an_alarm_over_before_anyone_knew(cold_store: 
     apply_spec(cold_store, parse_spec({
         "notify_routes": [{"route_id": "ops", "channel": "webhook", "url": "http://127.0.0.1:9/none"}],
         "default_notify": [{"route": "ops"}]}), actor="t", now=T0)
-    monitor = alarms.AlarmMonitor(cold_store, T0 - dt.timedelta(hours=1))  # the start-up hold is long over
+    earlier = [Sample("TRUCK-01-C-T", T0 - dt.timedelta(hours=1), 3.0)]  # a known sensor: no start-up hold
+    telemetry.ingest(cold_store, earlier, received_at=T0 - dt.timedelta(hours=1))
+    monitor = alarms.AlarmMonitor(cold_store, T0 - dt.timedelta(minutes=5))
     late = [Sample("TRUCK-01-C-T", minutes(m), t) for m, t in [(0, 3.0), (1, 10.0), (8, 2.0), (9, 2.0), (14, 2.0)]]
     monitor.observe(telemetry.ingest(cold_store, late, received_at=minutes(60)).accepted, minutes(60))
     coldchain_notify.plan(cold_store, minutes(60), ZONE)
@@ -161,3 +163,40 @@ def test_coldchain_notify_tells_of_an_alarm_over_before_anyone_knew(cold_store: 
 def test_coldchain_notify_refuses_unknown_routes(cold_store: Store) -> None:
     with pytest.raises(Exception, match="unknown notification route"):
         apply_spec(cold_store, parse_spec({"default_notify": [{"route": "ghost"}]}), actor="t", now=T0)
+
+
+async def test_coldchain_running_node_notifies_without_anyone_on_the_page(cold_store: Store) -> None:
+    """The device runtime plans on its tick and delivers in its own loop: a freezer's readings on the bus,
+    a critical alarm, and the WeCom robot (a loopback server) gets the message in the site's zone."""
+    import asyncio
+
+    from drivers.readings import ClimateReading
+    from drivers.supervisor import ReadingEvent, Supervisor
+    from edge.services.device_runtime import DeviceRuntime
+
+    robot = Endpoint()
+    try:
+        apply_spec(cold_store, parse_spec({
+            "notify_routes": [{"route_id": "shift", "channel": "wecom", "url": robot.url}],
+            "default_notify": [{"route": "shift"}],
+            "assets": [{"asset_id": "FZ-1", "kind": "freezer", "name": "冷冻库 1", "temp_class": "frozen",
+                        "startup_s": 0, "heartbeat_s": 3600}]}), actor="t", now=T0)
+        now = {"t": T0 + dt.timedelta(minutes=30)}
+        runtime = DeviceRuntime(cold_store, Supervisor(devices=[]), clock=lambda: now["t"], batch_wait_s=0.02,
+                                tick_s=0.05, zone=ZONE)
+        await runtime.start()
+        try:
+            for m in range(0, 30):  # -20 °C, then the compressor dies at minute 10
+                temp = -20.0 + 23.5 * min(1.0, max(0, m - 10) / 10)
+                at = T0 + dt.timedelta(minutes=m)
+                runtime.bus.publish(ReadingEvent("dev-FZ-1", ClimateReading(temperature_c=temp, event_time=at), at))
+            deadline = asyncio.get_running_loop().time() + 10
+            while not robot.received and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await runtime.stop()
+    finally:
+        robot.close()
+    texts = [r["text"]["content"] for r in robot.received]
+    assert texts and "冷冻库 1（FZ-1）温度过高" in texts[0] and "严重" in texts[0]
+    assert "07-01 08:1" in texts[0]  # began 08:1x Shanghai time (00:1x UTC)

@@ -182,6 +182,8 @@ class SensorWatch:
     loaded: list[Window] | None = None
     #: The latest event time this machine has reached (readings and timers).
     _clock: dt.datetime | None = None
+    #: A new sensor's first reading: its start-up hold runs from there (a probe settling in).
+    _first_at: dt.datetime | None = None
 
     def watching(self, at: dt.datetime) -> bool:
         return self.loaded is None or any(w.covers(at) for w in self.loaded)
@@ -202,7 +204,8 @@ class SensorWatch:
 
     def suppression(self, at: dt.datetime, windows: Iterable[Window] = ()) -> str | None:
         """Why alarms are held back at `at`, or None."""
-        if not self.known and at < self.started_at + _seconds(self.rule.startup_s):
+        first = self._first_at or at
+        if not self.known and at < first + _seconds(self.rule.startup_s):
             return "startup"
         for window in windows:
             if window.covers(at):
@@ -222,6 +225,7 @@ class SensorWatch:
         windows = list(windows)
         out = self.advance(at, windows, inclusive=False)
         self.last_at = self._clock = at
+        self._first_at = self._first_at or at
         if not self.watching(at):  # an empty compartment: nothing to protect, nothing to alarm
             if temp_c is not None:
                 self.last_seen, self.held = at, None
