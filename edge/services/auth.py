@@ -148,12 +148,12 @@ def _check(w: Write, code: str, proof: Proof, device_id: str | None, address: st
     keys = [(scope, key) for scope, key in (("account", person["person_id"] if person else None),
                                             ("device", device_id), ("address", address)) if key]
     standing = {scope: _standing(w, scope, key) for scope, key in keys}
-    matches = proof(person)  # always run: an unknown code costs what a known one does
-    for scope in ("device", "address"):
+    for scope in ("device", "address"):  # refused before any hashing: says nothing of the account, costs nothing
         locked = standing.get(scope, (0, None))[1]
         if locked is not None and locked > w.now:
             wait = int((locked - w.now).total_seconds()) + 1
             return AuthError(f"security.signin.{scope}_locked", retry_after=wait, seconds=wait)
+    matches = proof(person)  # always run: an unknown code costs what a known one does
     account_locked = (locked := standing.get("account", (0, None))[1]) is not None and locked > w.now
     if person is None or account_locked or not matches:
         for scope, key in keys:
