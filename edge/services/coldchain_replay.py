@@ -70,7 +70,7 @@ def _row(line: int, row: dict[str, str | None], problems: list[Problem]) -> Read
     if door_text and door_text not in TRUE | FALSE:
         problems.append(Problem(f"{where}: door_open", f"{door_text!r}: use 1/0, true/false or empty"))
         return None
-    return Reading(sensor, at.astimezone(dt.UTC), temp, (door_text in TRUE) if door_text else None)
+    return Reading(sensor, at, temp, (door_text in TRUE) if door_text else None)  # aware: compares across offsets
 
 
 def read_readings(path: Path) -> Readings:

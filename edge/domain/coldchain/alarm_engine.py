@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
+from functools import lru_cache, partial
 
 from edge.domain.coldchain.bands import Band
 from edge.domain.coldchain.levels import Level, Severity, class_levels
@@ -155,6 +155,7 @@ class _Held:
 _Fire = Callable[[dt.datetime], list[Transition]]
 
 
+@lru_cache(maxsize=256)  # the same few timer lengths, asked for on every reading
 def _seconds(s: float) -> dt.timedelta:
     return dt.timedelta(seconds=s)
 
@@ -408,8 +409,9 @@ class SensorWatch:
                 out += self._degrade(at, "stuck", f"stuck at {value:g} °C since {since.isoformat()}")
         else:
             self._same = (temp_c, at, 1)
-            out += self._restore(at, "stuck")
-        if not jumped:  # carried over a restart: a plausible, moving reading ends it (it is raised again if not)
+            if self.degraded:
+                out += self._restore(at, "stuck")
+        if not jumped and self.degraded:  # carried over a restart: a plausible reading ends it (raised again if not)
             out += self._restore(at, "resumed")
         return out
 
