@@ -16,6 +16,7 @@ from typing import Any
 from edge.demo_catalog import BESTSELLERS, PRODUCTS, SUPPLIERS, VARIANTS
 from edge.domain.auth import Principal, Role
 from edge.services import auth
+from edge.services.coldchain_assets import ColdChainSpec
 from edge.services.floor.fleet import Fleet, put_fleet
 from edge.services.intake import IntakeResult, ingest_batch, local_today
 from edge.settings import Settings
@@ -43,6 +44,11 @@ def demo_site_file() -> Path:
 def demo_fleet(trucks: int) -> Fleet:
     """The first `trucks` trucks of the demo's site file."""
     return Fleet(vehicles=load_site_file(demo_site_file()).document.fleet[:trucks])
+
+
+def demo_coldchain() -> ColdChainSpec:
+    """The demo's cold rooms, freezer, truck compartment and SKU bands, from its site file."""
+    return load_site_file(demo_site_file()).coldchain or ColdChainSpec()
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import yaml
 
-from edge.demo import demo_skus
+from edge.demo import demo_coldchain, demo_skus
 from edge.demo_catalog import SUPPLIERS
-from edge.services.coldchain_assets import ColdChainSpec, apply_spec, demo_spec, parse_spec
+from edge.services.coldchain_assets import ColdChainSpec, apply_spec, parse_spec
 from edge.settings import Settings
 from edge.store import Store
 
@@ -124,7 +124,7 @@ def compartment_assets(store: Store) -> ColdChainSpec:
 def simulator_options(site_file: Path, store: Store, fail_assets: Sequence[str] = ()) -> list[str]:
     """`sim start` options: each cold device reads its asset's class (a freezer near -20 °C), and the
     devices of `fail_assets` lose their cooling FAILURE_AFTER_S into the demo (ValueError: unknown asset)."""
-    classes = {a.asset_id: a.temp_class for a in [*demo_spec().assets, *compartment_assets(store).assets]}
+    classes = {a.asset_id: a.temp_class for a in [*demo_coldchain().assets, *compartment_assets(store).assets]}
     unknown = [a for a in fail_assets if a not in classes]
     if unknown:
         raise ValueError(f"no cold asset {', '.join(unknown)} in the demo (known: {', '.join(sorted(classes))})")
@@ -176,10 +176,8 @@ def run_demo_stack(settings: Settings, store: Store, fail_assets: Sequence[str] 
         _wait_for("the reference HQ", lambda: _port_open(hq_port), hq, logs / "hq.log")
         seed_hq(hq_url, store)
 
-        if not store.scalar("SELECT COUNT(*) FROM cold_assets"):
-            now = dt.datetime.now(dt.UTC)
-            apply_spec(store, demo_spec(), actor="system:demo", now=now)
-            apply_spec(store, compartment_assets(store), actor="system:demo", now=now)
+        if not store.scalar("SELECT COUNT(*) FROM cold_assets"):  # the site file's own come at the node's start
+            apply_spec(store, compartment_assets(store), actor="system:demo", now=dt.datetime.now(dt.UTC))
         node = settings.model_copy(update={
             "site_config": site_out, "mqtt_port": mqtt_port, "hq_url": hq_url,
             "uplink": settings.uplink.model_copy(update={"enabled": True, "host": "127.0.0.1", "port": mqtt_port}),

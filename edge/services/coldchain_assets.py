@@ -314,19 +314,3 @@ def sensors_from_site(devices: list[Any], known_assets: set[str]) -> list[Sensor
     return [SensorSpec(sensor_id=d.id, asset_id=d.asset, device_id=d.id)
             for d in devices if getattr(d, "asset", None) in known_assets]
 
-
-def demo_spec() -> ColdChainSpec:
-    """The demo warehouse's cold chain: a chilled room, a berry room (narrowed to 0-2 °C by the
-    blueberry SKUs' band), a freezer and a truck's chilled compartment."""
-    return parse_spec({
-        "sku_bands": [{"sku_id": sku, "low_c": 0.0, "high_c": 2.0, "note": "blueberries, HB66 31-32 °F"}
-                      for sku in ("BLU-125", "BLU-250", "BLU-500")],
-        "assets": [
-            {"asset_id": "CR-1", "kind": "cold_room", "name": "冷藏库 1", "temp_class": "chilled"},
-            {"asset_id": "CR-BERRY", "kind": "cold_room", "name": "浆果冷藏库", "temp_class": "chilled",
-             "skus": ["BLU-125", "BLU-250", "BLU-500"]},
-            {"asset_id": "FZ-1", "kind": "freezer", "name": "冷冻库 1", "temp_class": "frozen"},
-            {"asset_id": "TRUCK-01-C", "kind": "truck_compartment", "name": "1 号车冷藏厢", "temp_class": "chilled",
-             "vehicle_id": "TRUCK-01", "heartbeat_s": 600},
-        ],
-    }, "demo cold-chain configuration")

@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from edge.demo import DemoSize, load_demo
+from edge.demo import DemoSize, demo_coldchain, load_demo
 from edge.services import telemetry, uplink_feed
-from edge.services.coldchain_assets import apply_spec, demo_spec, parse_spec
+from edge.services.coldchain_assets import apply_spec, parse_spec
 from edge.services.telemetry import Sample
 from edge.services.uplink import UplinkPublisher
 from edge.services.uplink_config import UplinkSettings
@@ -37,9 +37,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
     settings = Settings(data_dir=tmp_path / "edge")
     store = Store(settings.database_path)
     load_demo(store, settings, T0, DemoSize(stores=2, orders=4, pickers=1, sorters=1, drivers=1))
-    apply_spec(store, demo_spec(), actor="test", now=T0)
+    apply_spec(store, demo_coldchain(), actor="test", now=T0)
     apply_spec(store, parse_spec({"sensors": [{"sensor_id": f"{a.asset_id}-T", "asset_id": a.asset_id,
-                                               "device_id": f"dev-{a.asset_id}"} for a in demo_spec().assets]}),
+                                               "device_id": f"dev-{a.asset_id}"} for a in demo_coldchain().assets]}),
                actor="test", now=T0)
     store_id = store.scalar("SELECT store_id FROM stores ORDER BY store_id LIMIT 1")
     with store.write("test", T0) as w:
