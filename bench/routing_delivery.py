@@ -66,7 +66,9 @@ def solomon(names: list[str], seconds: float, engines: tuple[str, ...] = ENGINES
                          for e in engines},
                       **{f"{e}_feasible": len(gaps[e]) for e in engines},
                       **{f"{e}_mean_cpu_s": round(statistics.mean(cpu[e]), 2) for e in engines},
-                      "reference": "dist_bks_cost (bks.csv), pyvroom and PyVRP in the same run"}), flush=True)
+                      "reference": "dist_bks_cost (bks.csv)" + (", " + ", ".join(e for e in engines if e != "ortools")
+                                                                 + " in the same run" if len(engines) > 1 else "")}),
+          flush=True)
 
 
 def city(seed: int = 11) -> dict[str, object]:

@@ -8,6 +8,9 @@ import threading
 from typing import Any
 
 from edge.domain.auth import Role
+from edge.pages.i18n import LOCALES, catalog
+from edge.services.floor.plan_outcome import NO_COORDINATES
+from routing.vrp.schedule import REASONS
 from tests.fixtures.edge import EdgeNode
 from tests.floor_api.floor_helpers import API, assign_route, new_scan, pick_every_tour, sort_everything
 
@@ -94,3 +97,11 @@ def test_replanning_keeps_a_loading_truck_and_plans_the_rest_on_the_trucks_left(
     unbound = node.store.scalar("SELECT COUNT(*) FROM crates WHERE route_id IS NULL AND store_id IN"
                                 " (SELECT store_id FROM route_stops)")
     assert unbound == 0
+
+
+def test_every_reason_a_store_is_left_out_has_words_in_each_language() -> None:
+    """The planner's reason codes (routing) and the page's texts (catalogs) are one list."""
+    codes = {*REASONS, NO_COORDINATES}
+    for locale in LOCALES:
+        words = catalog(locale)
+        assert not [c for c in codes if f"floor.left_out.{c}" not in words], locale
