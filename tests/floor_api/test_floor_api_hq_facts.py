@@ -16,7 +16,7 @@ from edge.services.telemetry import Sample
 from hq_sync.agent import AgentConfig, SyncAgent
 from hq_sync.client import HqClient
 from hq_sync.protocol import DeliveryProofPayload, EdgeEvent
-from hq_sync.reference_hq.db import known_payload_problem
+from hq_sync.reference_hq.db import payload_problem
 from tests.fixtures.edge import EdgeNode
 from tests.floor_api.floor_helpers import (
     API,
@@ -103,7 +103,7 @@ def test_handoff_shows_each_crates_exposure_and_sends_it_with_the_proof(edge_nod
     assert {c["sscc"]: c["exposure"] for c in proof.json()["crates"]} == shown  # delivered: history ends there
     sent = outbox(node, "delivery.proof")
     event = EdgeEvent(seq=sent[0]["seq"], idempotency_key=sent[0]["idempotency_key"], **json.loads(sent[0]["payload"]))
-    assert known_payload_problem(event) is None
+    assert payload_problem(event) is None
     payload = DeliveryProofPayload.model_validate(event.payload)
     assert {c.sscc: c.exposure.max_c for c in payload.crates if c.exposure and c.sscc in chilled} == \
         dict.fromkeys(chilled, 7.0)
