@@ -202,3 +202,35 @@ def test_coldchain_bands_intersect_per_sku_and_refuse_conflicts() -> None:
         class_band("warm")
     with pytest.raises(ValueError, match="above high"):
         Band(5.0, 1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 900), st.one_of(st.none(), st.floats(-40, 40)),
+                          st.sampled_from([None, True, False])), min_size=1, max_size=120),
+       st.sampled_from(["chilled", "frozen"]), st.booleans())
+def test_coldchain_any_reading_sequence_keeps_each_alarm_raise_then_clear(
+        steps: list[tuple[int, float | None, bool | None]], temp_class: str, loaded: bool) -> None:
+    """Whatever a device sends, and whenever: no exception, each alarm kind alternates raised ->
+    (escalated) -> cleared, never raised twice while open, and its times never run backwards."""
+    from edge.domain.coldchain.levels import class_levels
+
+    band = class_band(temp_class)
+    watch = SensorWatch(AlarmRule(band, class_levels(temp_class), heartbeat_s=600), started_at=T0, known=False)
+    if loaded:
+        watch.loaded = [Window(at(10), at(200), "loaded"), Window(at(300), at(10_000), "loaded")]
+    moment = T0
+    seen: list[Transition] = []
+    for gap_s, temp, door in steps:
+        moment += dt.timedelta(seconds=gap_s)
+        seen += watch.observe(moment, temp, door_open=door)
+        if gap_s % 7 == 0:
+            seen += watch.check(moment)
+    open_kinds: dict[AlarmKind, dt.datetime] = {}
+    for t in seen:
+        if t.change is Change.RAISED:
+            assert t.kind not in open_kinds
+            open_kinds[t.kind] = t.at
+        else:
+            assert t.kind in open_kinds and t.at >= open_kinds[t.kind] and t.at >= t.started_at
+            if t.change is Change.CLEARED:
+                del open_kinds[t.kind]

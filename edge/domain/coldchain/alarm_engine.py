@@ -308,8 +308,9 @@ class SensorWatch:
                 dues.append(episode.since[i] + _seconds(level.for_s))
             elif level.degree_minutes is not None and held.excess and not held.suppressed \
                     and self._same_side(episode, held.excess):
-                rate = abs(held.excess) / 60.0
-                dues.append(held.at + _seconds(max(0.0, level.degree_minutes - episode.counted_dm) / rate))
+                needed_s = max(0.0, level.degree_minutes - episode.counted_dm) / (abs(held.excess) / 60.0)
+                if needed_s <= self.rule.heartbeat_s:  # later, the held value is unknown (1e-300 K never gets there)
+                    dues.append(held.at + dt.timedelta(seconds=needed_s))
         return dues
 
     def _heartbeat_due(self) -> dt.datetime | None:
