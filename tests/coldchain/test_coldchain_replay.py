@@ -8,9 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from edge.coldchain_cli import app as coldchain_cli
+from edge.domain.problems import InputRejected
+from edge.services.coldchain_replay import read_readings
 
 T0 = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 ASSETS = """
@@ -133,3 +137,14 @@ def test_coldchain_replay_door_flag_and_refusals(tmp_path: Path) -> None:
     result = CliRunner().invoke(coldchain_cli, ["replay", "--config", str(tmp_path / "assets.yaml"),
                                                 "--readings", str(tmp_path / "door.csv")])
     assert result.exit_code == 0 and result.stdout == ""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400))
+def test_coldchain_replay_file_of_any_bytes_is_read_or_refused_with_a_reason(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "any.csv"
+    path.write_bytes(b"sensor_id,event_time,temperature_c,door_open\n" + data)
+    try:
+        read_readings(path)
+    except InputRejected as refused:
+        assert refused.problems and all(p.message for p in refused.problems)
