@@ -92,3 +92,19 @@ def test_coldchain_silent_sensor_and_suppression_window(cold_store: Store) -> No
     with pytest.raises(InputRejected) as bad:
         alarms.add_suppression(cold_store, "NOPE", "party", T0, T0 + dt.timedelta(hours=5), actor="x", now=T0)
     assert {p.path for p in bad.value.problems} == {"asset_id", "reason", "ends_at"}
+
+
+def test_coldchain_restart_holds_back_nothing_for_known_sensors(cold_store: Store) -> None:
+    """Start-up suppression is for a sensor never seen: after a node restart a freezer that dies
+    is critical as soon as its levels say, and a brand-new sensor still gets its settling time."""
+    before = [Sample("FZ-1-T", T0 + dt.timedelta(minutes=m), -20.0) for m in range(30)]
+    telemetry.ingest(cold_store, before, received_at=T0 + dt.timedelta(minutes=30))
+    restart = T0 + dt.timedelta(minutes=31)
+    monitor = alarms.AlarmMonitor(cold_store, restart)  # the node starts again
+    assert monitor.watches["FZ-1-T"].known and not monitor.watches["CR-1-T"].known
+    warm = [Sample("FZ-1-T", restart + dt.timedelta(minutes=m), -10.0) for m in range(6)]
+    warm += [Sample("CR-1-T", restart + dt.timedelta(minutes=m), 12.0) for m in range(6)]  # new: settling
+    now = restart + dt.timedelta(minutes=6)
+    changes = monitor.observe(telemetry.ingest(cold_store, warm, received_at=now).accepted, now)
+    assert [(c.sensor_id, c.transition.kind.value, c.transition.severity.value, c.transition.at) for c in changes] == [
+        ("FZ-1-T", "temp_high", "critical", restart + dt.timedelta(minutes=2))]
