@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from drivers.site import SiteConfig
-from edge.domain.problems import InputRejected, Problem, json_path, problems_from_validation
+from edge.domain.problems import InputRejected, Problem, problems_from_validation
 from edge.services.coldchain_assets import ColdChainSpec
 from edge.site.document import SiteDocument
 from edge.site.travel import TravelMatrix, load_matrix, travel_matrices
@@ -158,24 +158,38 @@ def _points(document: SiteDocument, layout: Layout) -> list[Problem]:
             for path, depot in named if depot not in layout.depots]
 
 
-def parse_site_document(data: Any, file: Path) -> Site:
-    """Check a parsed site document whose relative paths are relative to `file`'s folder."""
-    try:
-        document = SiteDocument.model_validate(data)
-    except ValidationError as error:
-        raise SiteFileError(file, problems_from_validation(error)) from None
+def _text(data: dict[str, Any], *path: str) -> str | None:
+    """A string at `path` of the raw document, if there is one (for checking parts of a bad document)."""
+    node: Any = data
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, str) else None
+
+
+def parse_site_document(data: dict[str, Any], file: Path) -> Site:
+    """Check a parsed site document whose relative paths are relative to `file`'s folder. The parts
+    (layout, devices, cold chain, matrix) are checked even when the document's own fields are not
+    right, so that one run reports every problem."""
     parts = _Parts(file.parent)
-    layout = parts.layout(document.layout, document.warehouse.id)
-    if layout is not None:
+    try:
+        document: SiteDocument | None = SiteDocument.model_validate(data)
+    except ValidationError as error:
+        document = None
+        parts.problems += problems_from_validation(error)
+    layout = None
+    if "layout" in data:
+        layout = parts.layout(data["layout"], _text(data, "warehouse", "id") or "layout")
+    if layout is not None and document is not None:
         parts.problems += _points(document, layout)
-    devices = None if document.devices is None else parts.model(document.devices, "devices", SiteConfig)
-    coldchain = None if document.coldchain is None else parts.model(document.coldchain, "coldchain", ColdChainSpec)
+    devices = None if data.get("devices") is None else parts.model(data["devices"], "devices", SiteConfig)
+    coldchain = None if data.get("coldchain") is None else parts.model(data["coldchain"], "coldchain", ColdChainSpec)
     travel = None
-    if document.delivery.travel_matrix is not None:
-        matrix_file = file.parent / document.delivery.travel_matrix
+    matrix = _text(data, "delivery", "travel_matrix")
+    if matrix is not None:
+        matrix_file = file.parent / matrix
         travel, matrix_problems = load_matrix(matrix_file)
         parts.problems += [_under(f"delivery.travel_matrix ({matrix_file})", p) for p in matrix_problems]
-    if parts.problems or layout is None:
+    if parts.problems or document is None or layout is None:
         raise SiteFileError(file, parts.problems)
     return Site(file, document, layout, travel, devices, coldchain)
 
@@ -194,6 +208,5 @@ def load_site_file(path: Path) -> Site:
 def check_warehouse(site: Site, warehouse_id: str) -> None:
     """The node's setting and the site file must describe the same warehouse."""
     if site.warehouse_id != warehouse_id:
-        raise SiteFileError(site.file, [Problem(json_path(("warehouse", "id")),
-                                                f"is {site.warehouse_id!r} but the setting warehouse_id is"
-                                                f" {warehouse_id!r}")])
+        raise SiteFileError(site.file, [Problem("warehouse.id", f"is {site.warehouse_id!r} but the setting"
+                                                                f" warehouse_id is {warehouse_id!r}")])

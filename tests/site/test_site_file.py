@@ -212,3 +212,11 @@ def test_the_site_file_seeds_the_fleet_once_and_then_leaves_it_to_the_supervisor
     put_fleet(store, Fleet(vehicles=site.document.fleet[1:]), who=SITE_ACTOR, now=now)  # HZ-T1 retired
     assert not seed_fleet(store, site, now)
     assert [v["vehicle_id"] for v in get_fleet(store)["vehicles"]] == ["HZ-T2"]
+
+
+def test_one_check_reports_the_document_s_and_its_parts_problems_together(tmp_path: Path) -> None:
+    site = write_site(tmp_path)
+    _break(site, {"warehouse.position.lat": 95, "layout": None, "devices": {"devices": [{"id": "x"}]}})
+    with pytest.raises(SiteFileError) as refused:
+        load_site_file(site)
+    assert {p.path for p in refused.value.problems} == {"warehouse.position.lat", "layout", "devices.devices[0]"}
