@@ -110,7 +110,7 @@ def run(
 
 @app.command()
 def status(ctx: typer.Context, config: ConfigOption = None) -> None:
-    """Lag behind HQ, outbox queue depth, the oldest unsent event's age, the last error."""
+    """The link each way, from what is known: lag, oldest unsent event, dead letters, last success and error, skew."""
     store = Store(settings_for(ctx, config).database_path)
     _print(sync_status(store, dt.datetime.now(dt.UTC)))
 
