@@ -78,5 +78,5 @@ def test_staging_a_closed_crate_in_a_cold_room_is_a_crate_scan(edge_node: EdgeNo
     assert kinds == [{"kind": "sorted", "asset_id": "COLD-1"}, {"kind": "packed", "asset_id": None},
                      {"kind": "staged", "asset_id": "COLD-1"}]
     crates = edge_node.client.get(f"{API}/crates", params={"date": date, "store_id": shown["puts"][0]["store_id"]},
-                                  headers=edge_node.headers(Role.DRIVER)).json()
+                                  headers=headers).json()  # (a driver sees only crates of routes assigned to them)
     assert crates[0]["sscc"] == sscc and crates[0]["lines"][0]["sku_id"] == plan[0]["sku_id"]
