@@ -10,16 +10,19 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from edge.domain.auth import Role
 from edge.services import auth
 from edge.services.hq_port import StorePort, sync_status
 from edge.services.sync_dead_letters import list_dead_letters
+from hq_sync.agent import SyncAgent
 from hq_sync.client import HqClient
 from hq_sync.protocol import EventBatch, TourDonePayload
 from hq_sync.reference_hq.app import create_app
@@ -132,6 +135,63 @@ def test_an_hq_address_with_a_path_signs_the_path_it_sends(tmp_path: Path) -> No
                 w.emit(TourDonePayload(), "T1")
             acks = client.push(EventBatch(events=port_.unacked_events(10)))
             assert [a.status for a in acks.acks] == ["applied"]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class WholeBatchRefusingHq:
+    """An HQ of the old kind in front of the reference one: one bad event and it answers 422 for the batch."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/events":
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"floor.mystery" in body:
+            refusal = JSONResponse({"code": "invalid_payload", "detail": "floor.mystery is not a kind"}, 422)
+            return await refusal(scope, receive, send)
+        replayed = False
+
+        async def again() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, again, send)
+
+
+def test_an_hq_that_refuses_whole_batches_gets_them_one_by_one(tmp_path: Path) -> None:
+    site = WholeBatchRefusingHq(create_app(tmp_path / "hq.sqlite3", {EDGE_ID: SECRET}, ADMIN))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive()
+            threading.Event().wait(0.02)
+        edge = Edge(tmp_path / "edge", "unused")
+        with edge.store.write("person:P01", PICK_TIME) as w:
+            for i in range(3):
+                w.emit(TourDonePayload(), f"T{i}")
+        poison = legacy_row(edge, "floor.mystery")
+        with edge.store.write("person:P01", PICK_TIME) as w:
+            w.emit(TourDonePayload(), "T9")
+        with HqClient(f"http://127.0.0.1:{port}", EDGE_ID, SECRET) as client:
+            assert SyncAgent(StorePort(edge.store), client).push() == 5
+        [dead] = list_dead_letters(edge.store)
+        assert (dead["idempotency_key"], dead["code"]) == (poison, "invalid_payload")
+        assert edge.unacked() == 0
     finally:
         server.should_exit = True
         thread.join(10)
