@@ -50,7 +50,9 @@ def test_children_side_by_side_and_failures_surface() -> None:
     warm_up()
     fast, slow = Child(_finishes, 21), Child(_reports_then_hangs, 1)
     try:
-        drain([fast, slow], time.monotonic() + 3.0)
+        give_up = time.monotonic() + 60.0  # a busy machine may take long; the test waits on the reports
+        while not (fast.finished and slow.best == ("second", 1)) and time.monotonic() < give_up:
+            drain([fast, slow], time.monotonic() + 0.5)
     finally:
         assert fast.stop().result == 42 and fast.finished
         assert slow.stop().result == ("second", 1) and not slow.finished
