@@ -280,8 +280,11 @@ class SyncAgent:
                 except Exception as error:  # a daemon keeps going; systemd restarts it if it dies
                     retryable = isinstance(error, errors.Retryable)
                     log.warning("%s failed (%s): %s", name, "retryable" if retryable else "not retryable", error)
-                    self._record({f"last_{name}_error": f"{type(error).__name__}: {error}"})
                     due[name] = time.monotonic() + backoffs[name].next()
+                    try:
+                        self._record({f"last_{name}_error": f"{type(error).__name__}: {error}"})
+                    except Exception:  # the node's store refuses writes too (disk low): logged, keep going
+                        log.exception("could not record the %s error", name)
             on_cycle()
             if until_idle and {"push", "pull"} <= succeeded and not worked:
                 break  # both directions ran this round, caught up and with nothing to send

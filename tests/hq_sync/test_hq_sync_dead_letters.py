@@ -22,7 +22,7 @@ from edge.domain.auth import Role
 from edge.services import auth
 from edge.services.hq_port import StorePort, sync_status
 from edge.services.sync_dead_letters import list_dead_letters
-from hq_sync.agent import SyncAgent
+from hq_sync.agent import AgentConfig, SyncAgent
 from hq_sync.client import HqClient
 from hq_sync.protocol import EventBatch, TourDonePayload
 from hq_sync.reference_hq.app import create_app
@@ -195,3 +195,22 @@ def test_an_hq_that_refuses_whole_batches_gets_them_one_by_one(tmp_path: Path) -
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_the_agent_keeps_going_while_the_node_refuses_writes(tmp_path: Path) -> None:
+    edge = Edge(tmp_path / "edge", "unused")
+    with edge.store.write("person:P01", PICK_TIME) as w:
+        w.emit(TourDonePayload(), "T1")
+    edge.store.min_free_bytes = edge.store.free_bytes() + 2**40  # the disk is "full": every write refused
+    client = HqClient(f"http://127.0.0.1:{free_port()}", EDGE_ID, SECRET, timeout=0.5)  # and HQ unreachable
+    agent = SyncAgent(StorePort(edge.store), client, AgentConfig(poll_interval=0.01, backoff_base=0.01,
+                                                                 backoff_cap=0.02))
+    rounds = threading.Semaphore(0)
+    thread = threading.Thread(target=agent.run, kwargs={"on_cycle": rounds.release})
+    thread.start()
+    for _ in range(5):
+        assert rounds.acquire(timeout=10), "the agent's loop died"
+    agent.stop.set()
+    thread.join(10)
+    client.close()
+    assert not thread.is_alive() and edge.unacked() == 1
