@@ -37,6 +37,9 @@ CLEARED_HORIZON = dt.timedelta(days=1)
 KIND_ZH = {"temp_high": "温度过高", "temp_low": "温度过低", "sensor_silent": "传感器无数据", "door_open": "门未关",
            "sensor_degraded": "传感器数据异常"}
 SEVERITY_ZH = {"warning": "警告", "critical": "严重"}
+#: What the person should check (the engine's own detail, in English, goes to webhooks as `alarm.detail`).
+DETAIL_ZH = {"sensor_degraded": "读数不可信（跳变、长时间不变或帧无法解码），请检查探头与网关；",
+             "sensor_silent": "收不到读数，请检查传感器电源与信号；", "door_open": "请关门；"}
 
 
 def default_steps(store: Store) -> list[NotifyStepSpec]:
@@ -60,7 +63,7 @@ def message_text(alarm: dict[str, Any], asset_name: str, transition: str, round_
     if alarm["peak_c"] is not None:
         values = f"峰值 {alarm['peak_c']:.1f} °C，限值 {alarm['limit_c']:g} °C，"
     repeat = f"（第 {round_no + 1} 次提醒）" if round_no else ""
-    detail = f"{alarm['detail']}；" if alarm["kind"] in ("sensor_degraded", "sensor_silent") and alarm["detail"] else ""
+    detail = DETAIL_ZH.get(alarm["kind"], "")
     return (f"【冷链告警·{SEVERITY_ZH.get(alarm['severity'], alarm['severity'])}】{where}{what}：{values}{detail}"
             f"自 {_local(alarm['started_at'], zone)} 起。请立即处理，并在主管页确认。{repeat}")
 
@@ -127,7 +130,7 @@ def _body(channel: str, mentions: list[str], text: str, alarm: dict[str, Any], r
     if channel == "wecom":  # https://developer.work.weixin.qq.com/document/path/91770
         return {"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": mentions}}
     keys = ("alarm_id", "asset_id", "sensor_id", "kind", "severity", "state", "started_at", "raised_at",
-            "cleared_at", "limit_c", "peak_c", "peak_at", "degree_minutes", "acknowledged_at")
+            "cleared_at", "limit_c", "peak_c", "peak_at", "degree_minutes", "detail", "acknowledged_at")
     return {"notification_id": row["notification_id"], "transition": row["transition"], "round": row["round"],
             "text": text, "alarm": {k: alarm[k] for k in keys}}
 
