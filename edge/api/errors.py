@@ -10,6 +10,7 @@ from edge.api.deps import refusal
 from edge.api.floor_common import FloorRefusal, floor_refusal
 from edge.domain.problems import InputRejected, json_path
 from edge.services.auth import AuthError
+from edge.store.db import DiskLow
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -27,6 +28,11 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = [{"path": json_path([p for p in e["loc"] if p != "body"]), "message": e["msg"]}
                     for e in error.errors()]
         return JSONResponse({"detail": "request refused", "problems": problems}, status_code=422)
+
+    @app.exception_handler(DiskLow)
+    async def _disk_low(request: Request, error: DiskLow) -> JSONResponse:
+        detail = refusal(request, "store.disk_low", free=error.free // 1_048_576, needed=error.needed // 1_048_576)
+        return JSONResponse({"detail": detail, "code": "disk_low"}, status_code=503)
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, error: AuthError) -> JSONResponse:

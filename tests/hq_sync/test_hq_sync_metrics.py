@@ -72,3 +72,17 @@ def test_a_supervisor_retries_or_discards_a_dead_letter_with_a_reason(edge_node:
     assert client.post(f"/api/v1/sync/dead-letters/{discard_id}/discard", json={"reason": "again"},
                        headers=sup).status_code == 404
     assert client.get("/api/v1/sync/status", headers=sup).json()["dead_letters"] == 0
+
+
+def test_a_write_on_a_nearly_full_disk_is_refused_cleanly_in_the_callers_language(edge_node: EdgeNode) -> None:
+    store, sup = edge_node.store, edge_node.headers(Role.SUPERVISOR)
+    store.min_free_bytes = store.free_bytes() + 2**40
+    try:
+        answer = edge_node.client.post("/api/v1/sync/exceptions/1/resolve", headers=sup)
+        assert answer.status_code == 503 and answer.json()["code"] == "disk_low"
+        assert "磁盘即将写满" in answer.json()["detail"]
+        english = edge_node.client.post("/api/v1/sync/exceptions/1/resolve?lang=en", headers=sup)
+        assert "disk is nearly full" in english.json()["detail"]
+        assert samples(edge_node.client.get("/metrics", headers=sup).text)[("haolin_disk_free_bytes", ())] > 0
+    finally:
+        store.min_free_bytes = 0
