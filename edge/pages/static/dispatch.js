@@ -2,8 +2,8 @@
 // here), see them on the map with every store left out and why, give each route a driver (which
 // releases it to the driver's phone), and keep the fleet's trucks and compartments up to date.
 
-import { api, ApiError, describe } from "/static/session.js";
-import { explain, label, say, t } from "/static/floor.js";
+import { api } from "/static/session.js";
+import { explain, failure, label, say, t } from "/static/floor.js";
 import { COLOURS, drawRoutes } from "/static/route-map.js";
 
 const POLL_MS = 500;
@@ -18,15 +18,6 @@ function el(tag, attrs = {}, text) {
   Object.assign(e, attrs);
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-/** A refused request in the page's language: the server's localised message, else its code's text. */
-export function failure(err) {
-  if (err instanceof ApiError && err.body?.detail?.message_key) return err.body.detail.message;
-  if (err instanceof ApiError && Array.isArray(err.body?.problems)) {
-    return t("floor.common.invalid", { where: err.body.problems.map((p) => p.path).join(", ") });
-  }
-  return err.status ? describe(err) : t("floor.status.need_network");
 }
 
 // ---- planning ------------------------------------------------------------------------------

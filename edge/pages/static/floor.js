@@ -2,7 +2,7 @@
 // scans waiting to be sent), the message area with its sound and buzz, and sign-out.
 
 import { signal } from "/static/feedback.js";
-import { api, clearSession, texts } from "/static/session.js";
+import { api, ApiError, clearSession, describe, texts } from "/static/session.js";
 
 export const t = texts();
 
@@ -86,4 +86,13 @@ export function label(prefix, value) {
 /** Text of a server answer: its own localised message, else our catalog's text for its code. */
 export function refusalText(result) {
   return result.message || explain(result.code, result.params ?? {});
+}
+
+/** A refused request in the page's language: the server's localised message, else its code's text. */
+export function failure(err) {
+  if (err instanceof ApiError && err.body?.detail?.message_key) return err.body.detail.message;
+  if (err instanceof ApiError && Array.isArray(err.body?.problems)) {
+    return t("floor.common.invalid", { where: err.body.problems.map((p) => p.path).join(", ") });
+  }
+  return err.status ? describe(err) : t("floor.status.need_network");
 }

@@ -3,8 +3,7 @@
 // away from its own live page (/brix, chosen by name).
 
 import { api, requireSession } from "/static/session.js";
-import { keepOffline, label, say, signOutButton, siteTime, t } from "/static/floor.js";
-import { failure } from "/static/dispatch.js";
+import { failure, keepOffline, label, say, signOutButton, siteTime, t } from "/static/floor.js";
 
 const POLL_MS = 10_000;
 const session = await requireSession(["store_owner"]);

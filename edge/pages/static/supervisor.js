@@ -5,8 +5,8 @@
 // truck, acknowledge an alarm, resolve an exception, each with who and why.
 
 import { api, describe, requireSession } from "/static/session.js";
-import { keepOffline, label, say, signOutButton, t } from "/static/floor.js";
-import { failure, initFleet, initPlanning, loadFleet, refreshDispatch } from "/static/dispatch.js";
+import { failure, keepOffline, label, say, signOutButton, t } from "/static/floor.js";
+import { initFleet, initPlanning, loadFleet, refreshDispatch } from "/static/dispatch.js";
 
 const POLL_MS = 3000;
 const TOURS_SHOWN = 10; // a phone shows the tours still to do; the rest are counted above and a tap away
