@@ -30,7 +30,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -48,6 +47,7 @@ from edge.domain.auth import Role  # noqa: E402
 from edge.services import auth  # noqa: E402
 from edge.store import Store  # noqa: E402
 from hq_sync.protocol import LinePickedPayload, gtin_check_digit  # noqa: E402
+from hq_sync.reference_hq.link import TcpProxy  # noqa: E402
 
 EDGE_ID, SECRET, ADMIN = "edge-chaos", "chaos-secret-0123456789", "chaos-admin-token"
 DELIVERY = dt.date(2030, 7, 2)
@@ -61,62 +61,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Proxy:
-    """The link: `pass`, `drop` (refuse and cut connections) or `stall` (hold every byte)."""
-
-    def __init__(self, target_port: int):
-        self.target, self.mode = target_port, "pass"
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-        self._conns: list[socket.socket] = []
-        self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def set(self, mode: str) -> None:
-        self.mode = mode
-        if mode == "drop":
-            with self._lock:
-                conns, self._conns = self._conns, []
-            for conn in conns:
-                with suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            if self.mode == "drop":
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                while self.mode == "stall":
-                    time.sleep(0.02)
-                if self.mode == "drop":
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with suppress(OSError):
-                    s.close()
-
-
 class Stack:
     """The three processes, their logs, and the admin view of HQ."""
 
@@ -125,7 +69,7 @@ class Stack:
         self.hq_port = free_port()
         self.hq_url = f"http://127.0.0.1:{self.hq_port}"
         self.admin = httpx.Client(base_url=self.hq_url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
-        self.proxy = Proxy(self.hq_port)
+        self.proxy = TcpProxy(self.hq_port)
         self.env = {**os.environ, "HAOLIN_DATA_DIR": str(self.data), "HAOLIN_HQ_URL": self.proxy.url,
                     "HAOLIN_HQ_EDGE_ID": EDGE_ID, "HAOLIN_HQ_SECRET": SECRET,
                     "HAOLIN_SITE_FILE": str(demo_site_file()),
@@ -355,7 +299,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             for proc in (stack.agent, stack.node, stack.hq):
                 stack.stop(proc)
-            stack.proxy.set("drop")
+            stack.proxy.close()
             store.close()
     return {
         "bench": "sync_chaos", "case": f"{kills['agent']}_agent_kills_{kills['hq']}_hq_kills",

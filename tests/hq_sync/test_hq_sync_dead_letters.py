@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,23 @@ def legacy_row(edge: Edge, kind: str, actor: str = "P01") -> str:
         w.conn.execute("INSERT INTO outbox (event_id, idempotency_key, kind, payload, created_at)"
                        " VALUES (?, ?, ?, ?, ?)", (event_id, key, kind, json.dumps(message), w.now_text))
     return key
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """An ASGI app on a loopback port of its own, in a thread, for as long as the block runs."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive(), "the server did not start"
+            threading.Event().wait(0.02)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def cli(edge: Edge, *args: str) -> subprocess.CompletedProcess[str]:
@@ -119,25 +138,15 @@ def test_twenty_minutes_of_skew_is_measured_corrected_and_reported(tmp_path: Pat
 
 def test_an_hq_address_with_a_path_signs_the_path_it_sends(tmp_path: Path) -> None:
     site = Starlette(routes=[Mount("/edge", app=create_app(tmp_path / "hq.sqlite3", {EDGE_ID: SECRET}, ADMIN))])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            assert thread.is_alive()
-            threading.Event().wait(0.02)
+    with serving(site) as port:
         edge = Edge(tmp_path / "edge", "unused")
-        port_ = StorePort(edge.store)
+        outbox = StorePort(edge.store)
         with HqClient(f"http://127.0.0.1:{port}/edge", EDGE_ID, SECRET) as client:
             assert client.feed(0, 10).changes == []
             with edge.store.write("P01", PICK_TIME) as w:
                 w.emit(TourDonePayload(), "T1")
-            acks = client.push(EventBatch(events=port_.unacked_events(10)))
+            acks = client.push(EventBatch(events=outbox.unacked_events(10)))
             assert [a.status for a in acks.acks] == ["applied"]
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 class WholeBatchRefusingHq:
@@ -172,14 +181,7 @@ class WholeBatchRefusingHq:
 
 def test_an_hq_that_refuses_whole_batches_gets_them_one_by_one(tmp_path: Path) -> None:
     site = WholeBatchRefusingHq(create_app(tmp_path / "hq.sqlite3", {EDGE_ID: SECRET}, ADMIN))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            assert thread.is_alive()
-            threading.Event().wait(0.02)
+    with serving(site) as port:
         edge = Edge(tmp_path / "edge", "unused")
         with edge.store.write("person:P01", PICK_TIME) as w:
             for i in range(3):
@@ -192,9 +194,6 @@ def test_an_hq_that_refuses_whole_batches_gets_them_one_by_one(tmp_path: Path) -
         [dead] = list_dead_letters(edge.store)
         assert (dead["idempotency_key"], dead["code"]) == (poison, "invalid_payload")
         assert edge.unacked() == 0
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_the_agent_keeps_going_while_the_node_refuses_writes(tmp_path: Path) -> None:

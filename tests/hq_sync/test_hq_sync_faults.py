@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from hq_sync.reference_hq.link import TcpProxy
 from tests.hq_sync.hq_sync_harness import (
     ROOT,
     AgentProcess,
     Edge,
     Hq,
-    TcpProxy,
     assert_converged,
     drafts,
     record_checks,
