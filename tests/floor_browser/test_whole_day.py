@@ -55,11 +55,29 @@ def devices(browser: Browser, live_edge: LiveEdge, request: pytest.FixtureReques
                for who in ("supervisor", "picker1", "picker2", "sorter", "driver", "owner")}
 
 
+def _supervisor_adds_a_truck(page: Page, edge: LiveEdge) -> None:
+    trucks = edge.store.scalar("SELECT COUNT(*) FROM vehicles WHERE active")
+    page.click("#fleet-summary")
+    page.click("#fleet-add")
+    card = page.locator("#fleet .vehicle").last
+    page.click("#fleet-save")  # an empty card is refused on the page, saying what is missing
+    expect(page.locator("#message")).to_contain_text("填写不完整")
+    for field, value in (("vehicle_id", "V99"), ("name", "冷藏车99"), ("plate", "沪A·00099"), ("crates.chilled", "40"),
+                         ("kg.chilled", "1000"), ("crates.frozen", "12"), ("kg.frozen", "300")):
+        card.locator(f"[data-field='{field}']").fill(value)
+    page.click("#fleet-save")
+    expect(page.locator("#message")).to_contain_text(f"车队已保存（{trucks + 1} 辆）")
+    assert edge.store.query("SELECT temp_class, capacity_crates FROM vehicle_compartments WHERE vehicle_id = 'V99'"
+                            " ORDER BY temp_class") == [{"temp_class": "chilled", "capacity_crates": 40},
+                                                        {"temp_class": "frozen", "capacity_crates": 12}]
+
+
 def _supervisor_plans_the_day(sup: Pda, edge: LiveEdge, shots: Shots) -> dict[str, Any]:
     page = sup.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
     page.click("#build")
     expect(page.locator("#message")).to_contain_text("波次已生成")
     shots.take(page, "supervisor-wave")
+    _supervisor_adds_a_truck(page, edge)
     page.select_option("#plan-budget", "10")
     page.click("#plan")
     expect(page.locator("#plan-progress")).to_be_visible()
