@@ -40,6 +40,8 @@ function showResult(job) {
     summary.textContent = t("floor.plan.failed", { why: explain(job.error?.code ?? "plan_failed", {}, "floor.error") });
     summary.className = "panel-line bad";
     $("left-out").replaceChildren();
+    $("left-out-reasons").replaceChildren();
+    $("left-out-all").classList.add("hidden");
     return;
   }
   const r = job.result;
@@ -48,6 +50,17 @@ function showResult(job) {
   summary.className = job.state === "done" ? "panel-line good" : "panel-line bad";
   const violations = (r.violations ?? []).length;
   if (violations) summary.textContent += ` · ${t("floor.plan.violations", { n: violations })}`;
+  // Why, counted by reason (what the supervisor can act on: more trucks, a wider window...), then every store.
+  const reasons = new Map();
+  for (const s of r.left_out) reasons.set(s.reason_code, (reasons.get(s.reason_code) ?? 0) + 1);
+  $("left-out-reasons").replaceChildren(...[...reasons].map(([code, n]) => {
+    const item = el("li", { className: "flag" }, t("floor.plan.left_out_reason", { reason: label("floor.left_out", code), n }));
+    item.dataset.reason = code;
+    return item;
+  }));
+  $("left-out-all").classList.toggle("hidden", !r.left_out.length);
+  $("left-out-all").open = r.left_out.length <= 10;
+  $("left-out-summary").textContent = t("floor.plan.left_out_all", { n: r.left_out.length });
   $("left-out").replaceChildren(...r.left_out.map((s) => {
     const item = el("li", { className: "flag" },
       `${s.store_name || s.store_id} (${s.store_id}) · ${label("floor.left_out", s.reason_code)}`);
