@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,7 +73,7 @@ class Stack:
         self.proxy = TcpProxy(self.hq_port)
         self.env = {**os.environ, "HAOLIN_DATA_DIR": str(self.data), "HAOLIN_HQ_URL": self.proxy.url,
                     "HAOLIN_HQ_EDGE_ID": EDGE_ID, "HAOLIN_HQ_SECRET": SECRET,
-                    "HAOLIN_SITE_FILE": str(demo_site_file()),
+                    "HAOLIN_SITE_FILE": str(bench_site(work)),
                     "HAOLIN_HTTP_PORT": str(free_port()), "HAOLIN_HTTPS_PORT": str(free_port())}
         self.hq: subprocess.Popen[bytes] | None = None
         self.agent: subprocess.Popen[bytes] | None = None
@@ -92,8 +93,13 @@ class Stack:
 
     def start_node(self) -> None:
         self.node = self._spawn("node", [*CLI, "serve"])
-        health = f"http://127.0.0.1:{self.env['HAOLIN_HTTP_PORT']}/api/v1/health"
-        wait_for("the node to answer", lambda: httpx.get(health).status_code == 200, timeout=60)
+        wait_for("the node to answer", lambda: self.https("/api/v1/health").status_code == 200, timeout=60)
+
+    def https(self, path: str, token: str | None = None) -> httpx.Response:
+        """A request to the node's API over its own HTTPS, trusting its site CA."""
+        context = ssl.create_default_context(cafile=str(self.data / "tls" / "ca.crt"))
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.get(f"https://localhost:{self.env['HAOLIN_HTTPS_PORT']}{path}", headers=headers, verify=context)
 
     def start_agent(self, *, skew_minutes: int = 0) -> None:
         env = dict(self.env)
@@ -114,9 +120,16 @@ class Stack:
     def metrics(self, store: Store) -> str:
         token = auth.add_machine(store, machine_id=f"scraper-{uuid.uuid4().hex[:6]}", kind=Role.HQ, name="bench",
                                  now=dt.datetime.now(dt.UTC))
-        context = ssl.create_default_context(cafile=str(self.data / "tls" / "ca.crt"))
-        url = f"https://localhost:{self.env['HAOLIN_HTTPS_PORT']}/metrics"
-        return httpx.get(url, headers={"Authorization": f"Bearer {token}"}, verify=context).text
+        return self.https("/metrics", token).text
+
+
+def bench_site(work: Path) -> Path:
+    """The demo warehouse without its cold chain, whose SKUs this bench's HQ does not sell."""
+    site = yaml.safe_load(demo_site_file().read_text(encoding="utf-8"))
+    site.pop("coldchain", None)
+    path = work / "site.yaml"
+    path.write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> float:
