@@ -4,16 +4,13 @@ expiry, and write-offs — beside the dock and supervisor pages, calling the sam
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from edge.cli_context import settings_for
+from edge.console import actor, now, run_service
 from edge.services import daily_report, receiving
-from edge.services.floor.errors import FloorError
 from edge.settings import Settings
 from edge.store import Store
 
@@ -21,35 +18,12 @@ app = typer.Typer(help="Receiving at the dock, the daily report and the loss led
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TOML file")]
 DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]
 ByOption = Annotated[str | None, typer.Option("--by", help="who does it (default: the shell's user)")]
-EXIT_REFUSED = 2
-
-
-def _run(ctx: typer.Context, config: Path | None, call: Any) -> None:
-    settings = settings_for(ctx, config)
-    store = Store(settings.database_path)
-    try:
-        result = call(store, settings)
-        if result is not None:
-            typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
-    except FloorError as error:
-        typer.echo(f"refused ({error.code}): {error}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
-    finally:
-        store.close()
-
-
-def _actor(by: str | None) -> str:
-    return f"person:{by}" if by else f"console:{getpass.getuser()}"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @app.command("list")
 def list_receipts(ctx: typer.Context, date: DateOption, config: ConfigOption = None) -> None:
     """The receipts against the date's purchase orders."""
-    _run(ctx, config, lambda store, _: store.query(
+    run_service(ctx, config, lambda store, _: store.query(
         "SELECT r.receipt_id, r.po_id, r.asn_id, r.started_at, r.started_by, r.closed_at, r.closed_by FROM receipts r"
         " JOIN purchase_orders p USING (po_id) WHERE p.delivery_date = ? ORDER BY r.receipt_id",
         (date.date().isoformat(),)))
@@ -58,7 +32,7 @@ def list_receipts(ctx: typer.Context, date: DateOption, config: ConfigOption = N
 @app.command()
 def show(ctx: typer.Context, receipt_id: int, config: ConfigOption = None) -> None:
     """One receipt: each PO line expected against counted, and each lot with its QC and decision."""
-    _run(ctx, config, lambda store, _: receiving.receipt(store, receipt_id))
+    run_service(ctx, config, lambda store, _: receiving.receipt(store, receipt_id))
 
 
 @app.command()
@@ -72,17 +46,17 @@ def report(ctx: typer.Context, date: DateOption,
         if pdf is not None:
             pdf.write_bytes(daily_report.render_pdf(figures, settings.warehouse_id))
         if send:
-            daily_report.send(store, date.date(), settings.zone, actor=_actor(by), now=_now())
+            daily_report.send(store, date.date(), settings.zone, actor=actor(by), now=now())
         return figures
-    _run(ctx, config, build)
+    run_service(ctx, config, build)
 
 
 @app.command("near-expiry")
 def near_expiry(ctx: typer.Context, days: Annotated[int, typer.Option(help="days ahead")] = 2,
                 config: ConfigOption = None) -> None:
     """Lots on the shelf that expire within `days` (临期预警)."""
-    _run(ctx, config, lambda store, settings: daily_report.lots_near_expiry(
-        store, _now().astimezone(settings.zone).date(), days))
+    run_service(ctx, config, lambda store, settings: daily_report.lots_near_expiry(
+        store, now().astimezone(settings.zone).date(), days))
 
 
 @app.command()
@@ -92,6 +66,6 @@ def discard(ctx: typer.Context, sku: Annotated[str, typer.Option(help="SKU id")]
             note: Annotated[str, typer.Option(help="what happened")] = "", by: ByOption = None,
             config: ConfigOption = None) -> None:
     """Write units of a lot off the shelf into the loss ledger, with the reason."""
-    _run(ctx, config, lambda store, _: daily_report.record_loss(store, sku_id=sku, lot=lot, units=units,
-                                                                reason=reason, note=note, actor=_actor(by),
-                                                                now=_now()))
+    run_service(ctx, config, lambda store, _: daily_report.record_loss(store, sku_id=sku, lot=lot, units=units,
+                                                                reason=reason, note=note, actor=actor(by),
+                                                                now=now()))

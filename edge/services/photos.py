@@ -19,10 +19,10 @@ class StoredPhoto:
     size: int
 
 
-def keep_photo(data_dir: Path, folder: str, stem: str, body: bytes) -> StoredPhoto:
+def keep_photo(data_dir: Path, folder: str, stem: str, body: bytes, *, max_bytes: int = MAX_PHOTO) -> StoredPhoto:
     """Check the bytes are one JPEG or PNG of a sane size and write them; refuse anything else."""
-    if not body or len(body) > MAX_PHOTO:
-        raise FloorError("bad_photo", f"a photo is 1 byte to {MAX_PHOTO} bytes, got {len(body)}")
+    if not body or len(body) > max_bytes:
+        raise FloorError("bad_photo", f"a photo is 1 byte to {max_bytes} bytes, got {len(body)}")
     ext = next((e for magic, e in IMAGE_MAGIC.items() if body.startswith(magic)), None)
     if ext is None:
         raise FloorError("bad_photo", "the photo must be a JPEG or PNG image")

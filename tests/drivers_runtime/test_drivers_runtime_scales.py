@@ -22,9 +22,20 @@ def xk3190_frame(weight: int, decimals: int) -> bytes:
     return b"\x02" + body + f"{check:02X}".encode("ascii") + b"\x03"
 
 
-def weights(events: list[object], device_id: str) -> list[WeightReading]:
-    return [e.reading for e in events
-            if isinstance(e, ReadingEvent) and e.device_id == device_id and isinstance(e.reading, WeightReading)]
+class Weights:
+    """Every weight one device has put on the supervisor's bus so far, in order."""
+
+    def __init__(self, supervisor: Supervisor, device_id: str) -> None:
+        self.events = supervisor.subscribe()
+        self.device_id = device_id
+        self.seen: list[WeightReading] = []
+
+    def __call__(self) -> list[WeightReading]:
+        while (ev := self.events.get_nowait()) is not None:
+            if isinstance(ev, ReadingEvent) and ev.device_id == self.device_id and isinstance(ev.reading,
+                                                                                               WeightReading):
+                self.seen.append(ev.reading)
+        return self.seen
 
 
 def test_xk3190_frame_matches_the_manuals_example() -> None:
@@ -41,13 +52,7 @@ async def test_mt_sics_scale_is_asked_and_tells_moving_from_stable(tmp_path: Pat
     site = parse_site({"devices": [{"id": "dock-scale-1", "profile": "mettler-toledo-sics", "port": sim.path,
                                     "poll_interval_s": 0.05, "location": "dock 1"}]})
     sup = Supervisor(site)
-    events = sup.subscribe()
-    seen: list[object] = []
-
-    def drain() -> list[WeightReading]:
-        while (ev := events.get_nowait()) is not None:
-            seen.append(ev)
-        return weights(seen, "dock-scale-1")
+    drain = Weights(sup, "dock-scale-1")
 
     async with sup:
         await eventually(lambda: len(drain()) >= 4, what="four answers to SI")
@@ -78,13 +83,7 @@ async def test_xk3190_stream_is_stable_only_after_five_equal_frames(tmp_path: Pa
     sim.start()
     site = parse_site({"devices": [{"id": "dock-scale-2", "profile": "yaohua-xk3190-a9", "port": sim.path}]})
     sup = Supervisor(site)
-    events = sup.subscribe()
-    seen: list[object] = []
-
-    def drain() -> list[WeightReading]:
-        while (ev := events.get_nowait()) is not None:
-            seen.append(ev)
-        return weights(seen, "dock-scale-2")
+    drain = Weights(sup, "dock-scale-2")
 
     async with sup:
         await eventually(lambda: sum(1 for r in drain() if r.stable) >= 2, what="a settled weight")

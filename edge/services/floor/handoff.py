@@ -20,12 +20,12 @@ from edge.services.floor import owner_approval, ownership, scanlog
 from edge.services.floor.crates import crate_scan
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
 from edge.services.floor.scanlog import ScanIn
+from edge.services.photos import keep_photo
 from edge.store import Store
 from edge.store.db import Write, parse_utc
 from hq_sync import protocol as hq
 
 MAX_PHOTO = 5 * 1024 * 1024
-_IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
 class HandoffScan(ScanIn):
@@ -150,21 +150,12 @@ def save_photo(store: Store, data_dir: Path, route_id: str, stop_no: int, body: 
     _require_driver(stop, driver, route_id)
     if stop["status"] == "delivered":
         raise FloorError("stop_confirmed", f"stop {stop_no} of {route_id} is already confirmed")
-    if not body or len(body) > MAX_PHOTO:
-        raise FloorError("bad_photo", f"a photo is 1 byte to {MAX_PHOTO} bytes, got {len(body)}")
-    ext = next((e for magic, e in _IMAGE_MAGIC.items() if body.startswith(magic)), None)
-    if ext is None:
-        raise FloorError("bad_photo", "the photo must be a JPEG or PNG image")
-    digest = hashlib.sha256(body).hexdigest()
-    folder = data_dir / "photos" / route_id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"stop{stop_no:02d}-{digest[:16]}.{ext}"
-    path.write_bytes(body)
+    photo = keep_photo(data_dir, route_id, f"stop{stop_no:02d}", body, max_bytes=MAX_PHOTO)
     with store.write(driver.actor, now, driver.device_id) as w:
         w.conn.execute("UPDATE route_stops SET photo_path = ? WHERE route_id = ? AND stop_no = ?",
-                       (str(path.relative_to(data_dir)), route_id, stop_no))
-        w.log("floor.handoff_photo", f"{route_id}/{stop_no}", {"sha256": digest, "bytes": len(body)})
-    return {"photo_id": digest, "bytes": len(body)}
+                       (photo.relative_path, route_id, stop_no))
+        w.log("floor.handoff_photo", f"{route_id}/{stop_no}", {"sha256": photo.sha256, "bytes": photo.size})
+    return {"photo_id": photo.sha256, "bytes": photo.size}
 
 
 def _owner(store: Store, route_id: str, stop_no: int, store_id: str, body: Confirmation, driver: Principal,
