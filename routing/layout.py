@@ -245,7 +245,10 @@ def layout_from_dict(data: Any, source: str = "layout") -> Layout:
         if b.origin_x < a.aisle_x(a.first_aisle + a.aisles - 1):
             raise InputError(f"block {b.name!r} origin_x overlaps block {a.name!r}", source)
     zones = []
-    for i, z in enumerate(data.get("zones") or []):
+    raw_zones = data.get("zones") or []
+    if not isinstance(raw_zones, list):
+        raise InputError("'zones' must be a list of {name, aisles: [first, last], temperature}", source)
+    for i, z in enumerate(raw_zones):
         where = f"{source}: zones[{i}]"
         if not isinstance(z, dict) or not isinstance(z.get("aisles"), list) or len(z["aisles"]) != 2:
             raise InputError("a zone needs name and aisles: [first, last]", where)

@@ -73,7 +73,7 @@ def parse_matrix(text: str, source: Path) -> tuple[TravelMatrix, list[Problem]]:
 def load_matrix(path: Path) -> tuple[TravelMatrix, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, or a NUL in the path
         return TravelMatrix(path, {}), [Problem("(root)", f"cannot read the travel-time matrix: {error}")]
     return parse_matrix(text, path)
 
