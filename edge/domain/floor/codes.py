@@ -25,7 +25,7 @@ Reason = Literal["", "empty", "too_long", "bad_gs1", "not_a_code"]
 
 LOCATION = re.compile(r"^[A-Z]\d{2}-\d{2}-\d$")
 STATION = re.compile(r"^SORT-\d{1,3}$")
-SLOT = re.compile(r"^SLOT-\d{1,3}$")  # a put wall slot (services/floor/put_wall.py)
+SLOT = re.compile(r"^SLOT-(\d{1,3})$")  # a put wall slot and its number (services/floor/put_wall.py)
 HRI = re.compile(r"(?:\(\d{2,4}\)[^()]+)+")
 MAX_CODE = 512
 

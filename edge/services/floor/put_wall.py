@@ -9,15 +9,13 @@ for the day, so the labels printed in the morning stay right.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import barcode
 
+from edge.domain.floor.codes import SLOT
 from edge.store import Store
 from edge.store.db import Write
-
-SLOT = re.compile(r"^SLOT-(\d{1,3})$")
 
 
 def slot_code(slot_no: int) -> str:
