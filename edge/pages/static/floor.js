@@ -96,3 +96,17 @@ export function failure(err) {
   }
   return err.status ? describe(err) : t("floor.status.need_network");
 }
+
+const degrees = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`);
+
+/** A crate's temperature on its way (min, max, MKT, minutes out of its band, minutes unmonitored). */
+export function exposureText(exposure) {
+  if (!exposure) return t("floor.handoff.exposure_unknown");
+  let text = exposure.samples
+    ? t("floor.handoff.exposure", { min: degrees(exposure.min_c), max: degrees(exposure.max_c),
+      mkt: degrees(exposure.mkt_c), out: Math.round(exposure.out_of_range_s / 60) })
+    : t("floor.handoff.exposure_none");
+  const unmonitored = Math.round(exposure.unmonitored_s / 60);
+  if (unmonitored > 0) text += ` · ${t("floor.handoff.unmonitored", { n: unmonitored })}`;
+  return text;
+}

@@ -8,7 +8,7 @@ import { api, ApiError, csrfHeaders, describe, NetworkError, requireSession } fr
 import { accepted, apiSender, loadState, NeedsSignIn, refused, saveState, ScanQueue } from "/static/scan-queue.js";
 import { attachWedge } from "/static/scanner.js";
 import { classify, ScanError } from "/static/gs1.js";
-import { explain, keepOffline, label, refusalText, say, showStatus, siteTime, signOutButton, t } from "/static/floor.js";
+import { explain, exposureText, keepOffline, label, refusalText, say, showStatus, siteTime, signOutButton, t } from "/static/floor.js";
 
 const session = await requireSession(["driver"]);
 const $ = (id) => document.getElementById(id);
@@ -100,20 +100,12 @@ function render() {
   $("confirm").classList.toggle("hidden", !!here.confirmed);
 }
 
-const degrees = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`);
-
 /** The crate's temperature history on its way here: min, max, MKT and time out of its band. */
 function exposureLine(exposure) {
   const line = document.createElement("small");
   line.className = "exposure";
-  if (!exposure) { line.textContent = t("floor.handoff.exposure_unknown"); return line; }
-  const out = Math.round(exposure.out_of_range_s / 60);
-  line.dataset.outOfRange = exposure.out_of_range_s > 0 ? "1" : "0";
-  line.textContent = exposure.samples
-    ? t("floor.handoff.exposure", { min: degrees(exposure.min_c), max: degrees(exposure.max_c), mkt: degrees(exposure.mkt_c), out })
-    : t("floor.handoff.exposure_none");
-  const unmonitored = Math.round(exposure.unmonitored_s / 60);
-  if (unmonitored > 0) line.textContent += ` · ${t("floor.handoff.unmonitored", { n: unmonitored })}`;
+  if (exposure) line.dataset.outOfRange = exposure.out_of_range_s > 0 ? "1" : "0";
+  line.textContent = exposureText(exposure);
   return line;
 }
 

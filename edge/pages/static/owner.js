@@ -3,7 +3,7 @@
 // away from its own live page (/brix, chosen by name).
 
 import { api, requireSession } from "/static/session.js";
-import { failure, keepOffline, label, say, signOutButton, siteTime, t } from "/static/floor.js";
+import { exposureText, failure, keepOffline, label, say, signOutButton, siteTime, t } from "/static/floor.js";
 
 const POLL_MS = 10_000;
 const session = await requireSession(["store_owner"]);
@@ -13,7 +13,6 @@ keepOffline();
 $("who").textContent = `${session.principal.name} (${session.principal.id})`;
 signOutButton(null);
 
-const degrees = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`);
 
 function li(text, cls = "") {
   const item = document.createElement("li");
@@ -35,8 +34,7 @@ function paint(day) {
   }) : [li(t("floor.owner.no_delivery"))]));
   $("owner-crates").replaceChildren(...day.crates.map((c) => {
     const e = c.exposure;
-    const temp = e.samples ? t("floor.handoff.exposure", { min: degrees(e.min_c), max: degrees(e.max_c), mkt: degrees(e.mkt_c),
-      out: Math.round(e.out_of_range_s / 60) }) : t("floor.handoff.exposure_none");
+    const temp = exposureText(e);
     const item = li(`${label("floor.temp", c.temp_class)} · ${t("floor.sort.crate_no", { n: c.crate_no })} · ${t("floor.sort.units", { n: c.units })} · ${label("floor.crate_status", c.status)} · ${temp}`,
       e.out_of_range_s > 0 ? "flag" : "");
     item.dataset.sscc = c.sscc;
