@@ -13,7 +13,7 @@ the agent runs with its clock 20 minutes off (libfaketime). One JSON line:
   poison_rest_delivered and skew_rest_delivered (everything after each arrived, both ways),
   reference: the same node draining a backlog of the same size with no faults, in this run.
 
-    .venv/bin/python bench/sync_chaos.py                    # about 6 minutes on 2 busy cores
+    .venv/bin/python bench/sync_chaos.py                    # about 4-6 minutes on 2 busy cores
     .venv/bin/python bench/sync_chaos.py --agent-kills 100 --hq-kills 6
 """
 
