@@ -77,17 +77,24 @@ def _printed(rig: PrinterRig, jobs: int) -> list[bytes]:
     return list(rig.sim.printed)
 
 
+def _first_put(node: EdgeNode, rig: PrinterRig) -> tuple[str, dict[str, Any], list[bytes]]:
+    """Every tour picked, one SKU scanned at the wall and put into its first store's crate: (its
+    GTIN, the item scan's answer, the labels printed as the item's crates opened)."""
+    pick_every_tour(node)
+    gtin = a_planned_sku(node)["gtin"]
+    shown = sort(node, gtin)
+    opened = _printed(rig, len(shown["puts"]))
+    sort(node, shown["puts"][0]["sscc"])
+    return gtin, shown, opened
+
+
 def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged(
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
-    pick_every_tour(edge_node)
-    sku = a_planned_sku(edge_node)
-    shown = sort(edge_node, sku["gtin"])
+    gtin, shown, opened = _first_put(edge_node, printer_rig)
     target = shown["puts"][0]
     # Every crate the item opened got its label at once, so the sorter has its SSCC to scan.
     assert [p["sscc"] for p in shown["prints"]] == [p["sscc"] for p in shown["puts"]]
-    opened = _printed(printer_rig, len(shown["puts"]))
     assert all(p["sscc"].encode() in job for p, job in zip(shown["puts"], opened, strict=True))
-    sort(edge_node, target["sscc"])
     sup = edge_node.headers(Role.SORTER)
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=sup)
     assert closed.status_code == 200, closed.text
@@ -111,17 +118,14 @@ def test_closing_a_crate_prints_its_label_on_the_printer_and_reprints_are_logged
                    {"reprint": 0, "reason": None, "outcome": "printed"},  # closed
                    {"reprint": 1, "reason": "torn", "outcome": "printed"}]
     assert len(outbox(edge_node, "floor.label_printed")) == len(opened) + 2
-    nxt = sort(edge_node, sku["gtin"])
+    nxt = sort(edge_node, gtin)
     assert all(p["sscc"] != target["sscc"] for p in nxt["puts"])
 
 
 def test_label_waits_through_paper_out_and_prints_once_paper_is_back(
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
-    pick_every_tour(edge_node)
-    shown = sort(edge_node, a_planned_sku(edge_node)["gtin"])
-    target = shown["puts"][0]
-    opened = len(_printed(printer_rig, len(shown["puts"])))
-    sort(edge_node, target["sscc"])
+    _, shown, jobs = _first_put(edge_node, printer_rig)
+    target, opened = shown["puts"][0], len(jobs)
     printer_rig.sim.paper_out = True
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
     assert closed.json()["print"]["outcome"] == "queued: printer not ready"
@@ -141,12 +145,8 @@ def test_label_without_a_printer_is_logged_as_not_printed(edge_node: EdgeNode) -
 
 def test_a_store_name_the_printer_cannot_print_is_refused_before_printing_and_logged(
         edge_node: EdgeNode, printer_rig: PrinterRig) -> None:
-    pick_every_tour(edge_node)
-    sku = a_planned_sku(edge_node)
-    shown = sort(edge_node, sku["gtin"])
-    target = shown["puts"][0]
-    opened = len(_printed(printer_rig, len(shown["puts"])))
-    sort(edge_node, target["sscc"])
+    _, shown, jobs = _first_put(edge_node, printer_rig)
+    target, opened = shown["puts"][0], len(jobs)
     with edge_node.store.write("test", edge_node.clock()) as w:  # a name from HQ outside the printer's GB2312 font
         w.conn.execute("UPDATE stores SET name = '𠮷野家' WHERE store_id = ?", (target["store_id"],))
     closed = edge_node.client.post(f"{API}/crates/{target['sscc']}/close", headers=edge_node.headers(Role.SORTER))
