@@ -46,8 +46,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     app.state.site = node_site(settings)  # a bad site file stops the start here (SiteFileError)
     install_error_handlers(app)
     metrics.install(app)
-    app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
+    app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
                uplink, sync, enrolment, people, purchasing, receiving, reports, metrics, health, pages)
