@@ -145,23 +145,28 @@ export function paintRoutes(routes, loading, colours, { assign, override }) {
   }));
 }
 
+let drawn = { key: null, colours: {} };  // the map as last drawn: redrawn only when the plan changes
+
 export async function refreshDispatch(date, overview, actions) {
   if (!drivers.length) drivers = await api("/api/v1/floor/drivers").catch(() => []);
-  const [routes, map] = await Promise.all([api(`/api/v1/floor/routes?date=${date}`),
-    api(`/api/v1/floor/supervisor/map?date=${date}`).catch(() => null)]);
-  let colours = {};
-  if (map && map.stores.length) {
-    colours = drawRoutes($("route-map"), map, { depot: t("floor.plan.depot"), leftOut: t("floor.plan.left_out_short") });
-    $("map-legend").replaceChildren(...map.routes.map((r, i) => {
-      const item = el("li", {}, `${r.route_id} · ${r.vehicle_id} · ${t("floor.dispatch.stops", { n: r.stores.length })}`);
-      const swatch = el("span", { className: "swatch" });
-      swatch.style.background = COLOURS[i % COLOURS.length];
-      item.prepend(swatch);
-      return item;
-    }));
+  const routes = await api(`/api/v1/floor/routes?date=${date}`);
+  const key = JSON.stringify([date, routes.map((r) => [r.route_id, r.vehicle_id, r.stops.map((s) => s.store_id)])]);
+  if (key !== drawn.key) {
+    const map = await api(`/api/v1/floor/supervisor/map?date=${date}`).catch(() => null);
+    drawn = { key: map ? key : null, colours: {} };
+    if (map && map.stores.length) {
+      drawn.colours = drawRoutes($("route-map"), map, { depot: t("floor.plan.depot"), leftOut: t("floor.plan.left_out_short") });
+      $("map-legend").replaceChildren(...map.routes.map((r, i) => {
+        const item = el("li", {}, `${r.route_id} · ${r.vehicle_id} · ${t("floor.dispatch.stops", { n: r.stores.length })}`);
+        const swatch = el("span", { className: "swatch" });
+        swatch.style.background = COLOURS[i % COLOURS.length];
+        item.prepend(swatch);
+        return item;
+      }));
+    }
+    $("route-map").classList.toggle("hidden", !map || !map.stores.length);
   }
-  $("route-map").classList.toggle("hidden", !map || !map.stores.length);
-  paintRoutes(routes, overview.routes, colours, actions);
+  paintRoutes(routes, overview.routes, drawn.colours, actions);
 }
 
 export function initPlanning(dateOf, onDone) {
