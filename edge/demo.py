@@ -190,13 +190,11 @@ def load_demo(store: Store, settings: Settings, now: dt.datetime, size: DemoSize
 def _add_people(store: Store, stores: list[dict[str, Any]], size: DemoSize, now: dt.datetime) -> None:
     auth.add_person(store, person_id="SUP01", code="SUP01", name="值班主管", role=Role.SUPERVISOR,
                     pin=SUPERVISOR_PIN, now=now, min_pin_digits=4)
-    for role, prefix, count, title in ((Role.PICKER, "P", size.pickers, "拣货员"),
-                                       (Role.SORTER, "T", size.sorters, "分拣员"),
-                                       (Role.DRIVER, "D", size.drivers, "司机")):
-        for n in range(1, count + 1):
-            auth.add_person(store, person_id=f"{prefix}{n:02d}", code=f"{prefix}{n:02d}", name=f"{title}{n:02d}",
-                            role=role, pin=DEMO_PIN, now=now, min_pin_digits=4)
-    for shop in stores:
-        auth.add_person(store, person_id=f"O{shop['store_id'][1:]}", code=f"O{shop['store_id'][1:]}",
-                        name=shop["owner_name"], role=Role.STORE_OWNER, pin=DEMO_PIN, now=now,
-                        store_id=shop["store_id"], min_pin_digits=4)
+    crew = [auth.NewPerson(f"{prefix}{n:02d}", f"{prefix}{n:02d}", f"{title}{n:02d}", role)
+            for role, prefix, count, title in ((Role.PICKER, "P", size.pickers, "拣货员"),
+                                               (Role.SORTER, "T", size.sorters, "分拣员"),
+                                               (Role.DRIVER, "D", size.drivers, "司机"))
+            for n in range(1, count + 1)]
+    crew += [auth.NewPerson(f"O{shop['store_id'][1:]}", f"O{shop['store_id'][1:]}", shop["owner_name"],
+                            Role.STORE_OWNER, shop["store_id"]) for shop in stores]
+    auth.add_people(store, crew, pin=DEMO_PIN, now=now, min_pin_digits=4)
