@@ -71,6 +71,19 @@ async function resolve(exceptionId) {
 }
 
 let allTours = false;
+const FOLD_AFTER = 10; // a long list shows its first items and a count; the rest a tap away
+
+/** Offer "show all" under a folded list once it is longer than FOLD_AFTER. */
+function fold(listId) {
+  const list = $(listId), more = document.querySelector(`[data-unfold="${listId}"]`);
+  const n = list.children.length;
+  more.classList.toggle("hidden", n <= FOLD_AFTER);
+  more.textContent = list.classList.contains("folded") ? t("floor.supervisor.show_all", { n }) : t("floor.supervisor.show_fewer");
+}
+
+for (const more of document.querySelectorAll("[data-unfold]")) {
+  more.addEventListener("click", () => { $(more.dataset.unfold).classList.toggle("folded"); fold(more.dataset.unfold); });
+}
 const english = document.documentElement.lang === "en";
 // Exception details the floor wrote itself are English log lines; a driver's note is shown as written.
 const PEOPLE_WROTE = new Set(["damaged", "warm", "missing"]);
@@ -118,6 +131,7 @@ function paint(overview, wave) {
       button(t("floor.supervisor.resolve"), () => resolve(e.exception_id), "secondary"))));
   $("conflicts").replaceChildren(...overview.conflicts.map((c) =>
     li([label("floor.sync_reason", c.kind), c.hq_order_id ?? "", ...(english ? [c.detail] : [])].join(" · "))));
+  for (const id of ["shorts", "exceptions", "conflicts"]) fold(id);
 }
 
 async function acknowledge(alarm) {
