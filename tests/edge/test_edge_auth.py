@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from edge.api.deps import PUBLIC_PATHS, RoleGuard
 from edge.demo import DEMO_PIN
 from edge.domain.auth import FREE_PIN_ATTEMPTS, Role
+from edge.services import auth
 from tests.fixtures.edge import EdgeNode
 
 
@@ -42,6 +43,17 @@ def test_pins_and_tokens_are_stored_hashed(edge_node: EdgeNode) -> None:
     secret = edge_node.tokens[Role.PICKER].split(".", 1)[1]
     stored = edge_node.store.query("SELECT token_hash FROM sessions")
     assert stored and all(secret not in row["token_hash"] for row in stored)
+
+
+def test_a_crew_given_one_first_pin_shares_its_hash_until_a_pin_is_set(edge_node: EdgeNode) -> None:
+    crew = {r["person_id"]: r["pin_hash"] for r in edge_node.store.query(
+        "SELECT person_id, pin_hash FROM people WHERE person_id IN ('P01', 'P02', 'T01', 'O0001')")}
+    assert len(crew) == 4 and len(set(crew.values())) == 1  # the demo's people: one argon2id hash, not one each
+    assert all(sign_in(edge_node, code, DEMO_PIN).status_code == 200 for code in crew)
+    auth.change_pin(edge_node.store, "P01", "864209", actor="test", now=edge_node.clock())
+    assert edge_node.store.scalar("SELECT pin_hash FROM people WHERE person_id = 'P01'") != crew["P01"]
+    assert sign_in(edge_node, "P01", "864209").status_code == 200
+    assert sign_in(edge_node, "P02", DEMO_PIN).status_code == 200
 
 
 def test_repeated_wrong_pins_lock_the_account_for_growing_times(edge_node: EdgeNode) -> None:
