@@ -94,6 +94,11 @@ async function assignDriver(routeId, driverId) {
 }
 
 function paint(overview, wave) {
+  // Space for the database running out: said at the top well before writes stop, not only after.
+  const disk = overview.disk ?? { state: "ok" };
+  $("disk-banner").classList.toggle("hidden", disk.state === "ok");
+  $("disk-banner").dataset.state = disk.state;
+  $("disk-banner").textContent = disk.state === "ok" ? "" : t(`floor.supervisor.disk_${disk.state}`, disk);
   $("no-wave").classList.toggle("hidden", !!overview.wave);
   $("counts").replaceChildren(...Object.entries(overview.tours).map(([status, n]) => {
     const pill = document.createElement("span");

@@ -63,4 +63,17 @@ def overview(store: Store, date: dt.date) -> dict[str, Any]:
         "conflicts": conflicts.list_conflicts(store),
         "exceptions": exceptions(store, date),
         "routes": routes,
+        "disk": disk_state(store),
     }
+
+
+#: Free space under this many times the floor at which writes stop is worth a supervisor's look.
+DISK_WARNING_FACTOR = 4
+
+
+def disk_state(store: Store) -> dict[str, Any]:
+    """Free space where the database lives, against the floor below which the node refuses writes:
+    `low` well before that floor (time to clear space), `refusing` once writes are being refused."""
+    free, floor = store.free_bytes(), store.min_free_bytes
+    state = "refusing" if free < floor else "low" if free < DISK_WARNING_FACTOR * floor else "ok"
+    return {"state": state, "free_mb": free // 1_048_576, "floor_mb": floor // 1_048_576}
