@@ -18,13 +18,19 @@ function button(text, onClick, cls = "") {
   return b;
 }
 
+// The list is redrawn before the message says the action is done: a message over a list about to be
+// replaced would invite typing into a row that the redraw then empties.
 async function act(path, body, done) {
+  let answer;
   try {
-    done(await api(path, { method: "POST", body }));
-    await refresh();
+    answer = await api(path, { method: "POST", body });
   } catch (err) {
     say("error", describe(err));
+    return;
   }
+  // Done either way: a list that could not be redrawn keeps its rows until the next refresh.
+  await refresh().catch(() => {});
+  done(answer);
 }
 
 function row(person) {
