@@ -87,15 +87,18 @@ def _alarms(conn: sqlite3.Connection, warehouse: str) -> list[UplinkMessage]:
     row = conn.execute("SELECT value FROM uplink_state WHERE key = 'cursor.alarm_audit'").fetchone()
     cursor = int(row[0]) if row else 0
     rows = conn.execute(
-        "SELECT u.audit_id, u.alarm_id, u.transition, u.at, u.recorded_at, u.actor, u.severity, u.reason, a.asset_id,"
+        "SELECT u.audit_id, u.alarm_id, u.transition, u.at, u.actor, u.severity, u.reason, a.asset_id,"
         " a.sensor_id, a.kind, a.started_at, a.raised_at, a.cleared_at, a.limit_c, a.peak_c, a.peak_at,"
-        " a.degree_minutes, a.detail, a.acknowledged_at, a.acknowledged_by"
+        " a.degree_minutes, a.detail, a.acknowledged_at, a.acknowledged_by, (SELECT min(k.audit_id)"
+        "  FROM cold_alarm_audit k WHERE k.alarm_id = u.alarm_id AND k.transition = 'acknowledged') AS ack_audit_id"
         " FROM cold_alarm_audit u JOIN cold_alarms a USING (alarm_id) WHERE u.audit_id > ? ORDER BY u.audit_id LIMIT ?",
         (cursor, ALARM_BATCH)).fetchall()
     messages = []
     for r in rows:
         cleared = r["transition"] == "cleared" or (r["cleared_at"] is not None and r["cleared_at"] <= r["at"])
-        acked = r["acknowledged_at"] is not None and r["acknowledged_at"] <= r["recorded_at"]  # as of this line
+        # As of this line in the append-only trail, not by clock: a raise and an acknowledgement
+        # recorded within one millisecond (or across a clock step) keep their order.
+        acked = r["ack_audit_id"] is not None and r["ack_audit_id"] <= r["audit_id"]
         body = {"alarm_id": str(r["alarm_id"]), "transition": r["transition"],
                 "state": "cleared" if cleared else "active", "severity": r["severity"], "alarm_kind": r["kind"],
                 "reason": r["reason"] or r["kind"], "actor": r["actor"], "since": r["started_at"],
