@@ -5,12 +5,14 @@ devices, HQ sync and its exceptions, the uplink's queue."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from playwright.sync_api import expect
 
 from drivers.supervisor import DeviceStatus
 from edge.demo import SUPERVISOR_PIN
+from edge.services import uplink_feed, uplink_spool
 from edge.services.alarms import AlarmMonitor
 from edge.services.device_status import save_statuses
 from edge.services.hq_port import StorePort
@@ -93,7 +95,18 @@ def test_floor_browser_supervisor_sees_store_health_and_acknowledges_an_alarm(pd
     assert store.query("SELECT transition, actor FROM cold_alarm_audit WHERE alarm_id = ? ORDER BY audit_id",
                        (alarm_id,)) == [{"transition": "raised", "actor": "system:coldchain"},
                                         {"transition": "acknowledged", "actor": "person:SUP01"}]
-    assert store.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'coldchain.alarm.acknowledged'") == 1
+    # HQ hears of alarms on one path, the uplink: the node's collector (a tick of the running node's
+    # uplink service) spools the raise and the acknowledgement with who and why, and the page shows the queue.
+    assert store.scalar("SELECT COUNT(*) FROM outbox WHERE kind LIKE 'coldchain.alarm.%'") == 0
+    uplink_feed.collect(store, warehouse=live_edge.settings.warehouse_id, now=live_edge.clock(),
+                        budget_bytes=live_edge.settings.uplink.budget_bytes)
+    spooled = uplink_spool.pending(store, 0, 1000)
+    sent = [json.loads(m.payload)["body"] for m in spooled if m.topic.endswith("/alarm")]
+    assert [(b["alarm_id"], b["transition"], b["actor"], b["acknowledged_by"]) for b in sent] == [
+        (str(alarm_id), "raised", "system:coldchain", None),
+        (str(alarm_id), "acknowledged", "person:SUP01", "person:SUP01")]
+    assert sent[1]["reason"] == "compressor restarted, door checked"
+    expect(page.locator("#uplink-status")).to_have_attribute("data-depth", str(len(spooled)), timeout=8000)
 
     # The HQ sync exception is settled from the same page.
     page.locator("#sync-exceptions li button").click()
