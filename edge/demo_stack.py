@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -85,6 +87,12 @@ def _wait_for(what: str, ready: Any, proc: subprocess.Popen[bytes], log: Path) -
         time.sleep(0.2)
     tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
     raise DemoStackError(f"{what} did not start (see {log}):\n{tail}")
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """`kill` or `systemctl stop` ends the demo as Ctrl-C does, through its `with` blocks, so its
+    neighbours are stopped too instead of being left running (SIGTERM's default ends the process there)."""
+    raise SystemExit(128 + signum)
 
 
 def _port_open(port: int) -> bool:
@@ -160,6 +168,7 @@ def run_demo_stack(settings: Settings, store: Store, fail_assets: Sequence[str] 
     site_out = data / "site.simulated.yaml"
     site_out.unlink(missing_ok=True)
     with ExitStack() as stack:
+        stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _exit_on_sigterm))
         site_in = stack.enter_context(resources.as_file(resources.files("edge").joinpath("demo_site.yaml")))
         sims = stack.enter_context(_process("simulators", _command(
             "sim", "start", "--site", str(site_in), "--out", str(site_out), "--workdir", str(data / "sim"),

@@ -96,7 +96,7 @@ def test_demo_serves_the_node_with_live_devices_and_hq_in_sync(tmp_path: Path) -
         assert "refr-qc-1" in listed and "online" in listed
     finally:
         clients.close()
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(signal.SIGTERM)  # as `kill` and `systemctl stop` send it: only the demo is told
         demo.wait(STAGE_S)
         log.close()
     children = (data / "logs").glob("*.log")
