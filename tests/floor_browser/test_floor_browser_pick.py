@@ -60,7 +60,7 @@ def test_floor_browser_whole_tour_with_wifi_loss_and_a_burst(pda: Pda, live_edge
 
     # Wi-Fi drops: scanning goes on, the page even reloads from its cache, nothing is lost.
     # The page is kept on the device first: its service worker has cached the shell and is active.
-    page.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration())?.active")
+    pda.kept_on_device()
     pda.wifi(False)
     pda.scan(*codes[2:4])
     expect(page.locator("#sync")).to_have_attribute("data-pending", "2")

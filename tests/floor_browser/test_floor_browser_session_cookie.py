@@ -77,6 +77,7 @@ def test_floor_browser_owner_sees_the_days_handoff_code_on_their_own_phone(pda: 
     expect(code).to_have_attribute("data-code", re.compile(r"^\d{10}$"))
     date = dt.date.fromisoformat(page.locator("#date").input_value())
     assert code.get_attribute("data-code") == day_code(live_edge.store, "S0001", date, now=live_edge.clock())
-    pda.wifi(False)  # kept on the owner's phone for the day
+    pda.kept_on_device()  # kept on the owner's phone for the day
+    pda.wifi(False)
     page.reload()
     expect(page.locator("#handoff-code")).to_have_attribute("data-code", code.get_attribute("data-code") or "")

@@ -27,8 +27,7 @@ pytestmark = pytest.mark.browser
 def _controlled(pda: Pda) -> None:
     """The service worker is active and, after a reload, serves this page."""
     page = pda.page
-    page.wait_for_function("async () => (await navigator.serviceWorker.getRegistration())?.active?.state"
-                           " === 'activated'")
+    pda.kept_on_device()
     page.reload()
     page.wait_for_selector("body[data-ready='1']")
     assert page.evaluate("!!navigator.serviceWorker.controller")
