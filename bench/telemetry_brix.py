@@ -67,7 +67,7 @@ def measure(page: Page, send: Callable[[float], float], count: int, base: float)
         if text == page.text_content("#brix-value"):
             continue
         written = send(value)
-        page.wait_for_function(f"window.__seen['{text}'] !== undefined", timeout=5000, polling=20)
+        page.wait_for_function("(text) => window.__seen[text] !== undefined", arg=text, timeout=5000, polling=20)
         shown = page.evaluate(f"window.__seen['{text}']")
         latencies.append(shown - written)
         page.evaluate(f"delete window.__seen['{text}']")
@@ -85,7 +85,7 @@ def main() -> None:
         context.request.post(f"{edge.url}/api/v1/auth/sign-in", data={"code": "O0001", "pin": DEMO_PIN})
         page = context.new_page()
         page.goto(f"{edge.url}/brix?sku={edge.sku_id}&device={METER}")
-        page.wait_for_function("document.getElementById('brix-value').textContent === '10.0'", timeout=10_000)
+        page.wait_for_function("() => document.getElementById('brix-value').textContent === '10.0'", timeout=10_000)
         page.evaluate(OBSERVER)
         meter = measure(page, lambda v: edge.meter.send(v), args.readings, 20.0)
         print(line("meter_pty_to_dom", meter, "bus_to_dom below: the same page without pty and driver"))
