@@ -11,6 +11,7 @@ from edge.services import telemetry
 from edge.services.coldchain_assets import SensorSpec, apply_spec
 from edge.services.telemetry import Sample
 from tests.fixtures.browser import LiveEdge
+from tests.floor_api.floor_helpers import PLAN_SECONDS
 
 
 def build_wave(edge: LiveEdge, cart_volume_ml: int = 40_000) -> list[dict[str, Any]]:
@@ -89,7 +90,7 @@ def plan_routes(edge: LiveEdge) -> list[dict[str, Any]]:
     """The supervisor plans the date's routes on the demo fleet; routes richest in crates first."""
     with edge.api("SUP01") as sup:
         planned = sup.post("/api/v1/floor/routes/plan", json={"delivery_date": str(edge.delivery_date),
-                                                              "time_limit_s": 1})
+                                                              "time_limit_s": PLAN_SECONDS})
         assert planned.status_code == 200, planned.text
         routes: list[dict[str, Any]] = planned.json()["routes"]
     return sorted(routes, key=lambda r: -sum(s["crates"] for s in r["stops"]))

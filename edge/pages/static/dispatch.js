@@ -109,18 +109,30 @@ async function plan(date, onDone) {
 
 // ---- routes and map ------------------------------------------------------------------------
 
+// A driver chosen but not yet assigned, per route: the list is redrawn every few seconds, and the
+// supervisor's choice must survive that (it was lost between choosing and tapping 指派).
+const chosen = new Map();
+
 function driverPicker(route, onAssign) {
   const select = el("select", { className: "driver" });
+  const current = chosen.get(route.route_id) ?? route.driver_id;
   select.append(el("option", { value: "" }, t("floor.dispatch.no_driver")));
-  for (const d of drivers) select.append(el("option", { value: d.person_id, selected: d.person_id === route.driver_id }, `${d.name} (${d.person_id})`));
+  for (const d of drivers) select.append(el("option", { value: d.person_id, selected: d.person_id === current }, `${d.name} (${d.person_id})`));
+  select.addEventListener("change", () => chosen.set(route.route_id, select.value));
   const go = el("button", { className: "secondary" }, t("floor.dispatch.assign"));
   go.style.width = "auto";
-  go.addEventListener("click", () => { if (select.value) onAssign(route.route_id, select.value); });
+  go.addEventListener("click", () => {
+    if (!select.value) return;
+    chosen.delete(route.route_id);
+    onAssign(route.route_id, select.value);
+  });
   return [select, go];
 }
 
 /** Routes with truck, driver, stops, km and loading; only a truck loading with crates missing can be overridden. */
 export function paintRoutes(routes, loading, colours, { assign, override }) {
+  // Not under the supervisor's finger: a driver list being opened is not replaced by the refresh.
+  if (document.activeElement?.tagName === "SELECT" && $("routes").contains(document.activeElement)) return;
   const loads = new Map(loading.map((r) => [r.route_id, r]));
   $("routes").replaceChildren(...routes.map((route) => {
     const load = loads.get(route.route_id) ?? { loaded: 0, crates: 0 };
