@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from edge.console import EXIT_REFUSED, actor, now, run_service
+from edge.domain.digits import ascii_digits
 from edge.services import purchasing
 
 app = typer.Typer(help="Purchase orders to the suppliers and shortage allocation.", no_args_is_help=True)
@@ -49,7 +50,7 @@ def confirm(ctx: typer.Context, po_id: str,
     lines: dict[str, int] = {}
     for item in line:
         sku, _, units = item.partition("=")
-        if not sku or not units.isdigit():
+        if not sku or not ascii_digits(units):
             typer.echo(f"--line {item!r}: expected SKU=units, e.g. SKU-001=36", err=True)
             raise typer.Exit(EXIT_REFUSED)
         lines[sku] = int(units)

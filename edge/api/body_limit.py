@@ -14,6 +14,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from edge.domain.digits import ascii_digits
 from edge.pages.i18n import catalog
 from edge.services import photos
 from edge.services.floor import handoff
@@ -46,7 +47,7 @@ class BodyLimit:
             return
         limit = self.limit_for(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and (not ascii_digits(declared) or int(declared) > limit):
             await self._refuse(scope, send, limit)
             return
         received, over, started, refused = 0, False, False, False

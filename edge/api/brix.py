@@ -20,6 +20,7 @@ from edge.api.deps import NowDep, StoreDep, requires
 from edge.api.pages import register_page, render
 from edge.domain.auth import Principal, Role
 from edge.domain.brix import BrixSpec, verdict
+from edge.domain.digits import ascii_digits
 from edge.services import qc
 from edge.services.brix_feed import BrixFeed
 from edge.store import Store
@@ -85,7 +86,7 @@ async def stream(
     """Server-sent events, one `brix` event per reading (id = reading id), a comment as heartbeat."""
     feed: BrixFeed | None = request.app.state.brix_feed if hasattr(request.app.state, "brix_feed") else None
     spec = await asyncio.to_thread(_spec_or_404, store, sku_id)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    after = int(last_event_id) if last_event_id and ascii_digits(last_event_id) else None
 
     async def events() -> AsyncIterator[str]:
         listener = feed.listen() if feed is not None else None

@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from edge.domain.digits import ascii_digits
+
 
 class Role(enum.StrEnum):
     PICKER = "picker"
@@ -62,7 +64,7 @@ def failures_so_far(failures: int, last_failure: dt.datetime, now: dt.datetime) 
 
 
 def valid_pin(pin: str, min_digits: int = 4) -> bool:
-    return pin.isdigit() and min_digits <= len(pin) <= 8
+    return ascii_digits(pin) and min_digits <= len(pin) <= 8
 
 
 def idle_expired(last_seen: dt.datetime, now: dt.datetime, idle: dt.timedelta) -> bool:

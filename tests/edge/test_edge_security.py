@@ -164,7 +164,9 @@ def test_the_supervisor_sets_a_pin_and_signs_someone_out_everywhere(edge_node: E
     assert edge_node.client.post("/api/v1/people/P02/revoke", headers=sup).json()["sessions_ended"] == 2
     for token in tokens:
         assert edge_node.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    for wrong in ("1234", "", "1" * 17):  # each refused with the same sentence in the caller's language
+    # Each refused with the same sentence in the caller's language; full-width digits (a Chinese
+    # keyboard's) too, as a PDA's keypad could never type them back.
+    for wrong in ("1234", "", "1" * 17, "８６４２０９"):
         short = edge_node.client.post("/api/v1/people/P02/pin", headers=sup, json={"pin": wrong})
         assert short.status_code == 422 and "6 到 8 位" in short.json()["detail"], short.text
     assert edge_node.client.post("/api/v1/people/P02/pin", headers=sup, json={"pin": "864209"}).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from edge.api.floor_common import explain
@@ -17,6 +17,9 @@ STOP = StopState(1, "A03-12-2", "BLU-125", GTIN, "L1", 3, 0, True, False)
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
+@example("²" * 18)  # isdigit() but not int(): it crashed the SSCC check
+@example("²" * 13)
+@example("(02)0" + "²" * 13 + "(37)5")
 def test_classify_never_raises_and_always_says_what_it_read(text: str) -> None:
     scanned = classify(text)
     assert scanned.kind in ("location", "station", "item", "sscc", "unknown")
@@ -33,6 +36,13 @@ def test_sscc_is_18_digits_with_the_company_prefix_and_a_valid_check_digit(seria
     assert classify(f"]C100{sscc}").sscc == sscc
     broken = sscc[:17] + str((int(sscc[17]) + 1) % 10)
     assert not is_sscc(broken) and classify(broken).kind == "unknown"
+
+
+def test_only_ascii_digits_make_a_code() -> None:
+    """A PDA's keypad and the pages' rules (/^\\d+$/) know only 0-9: full-width digits are no SSCC nor GTIN."""
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in "106141411234567897")
+    assert not is_sscc(full_width) and classify(full_width).kind == "unknown"
+    assert classify(full_width[:13]).reason == "not_a_code"
 
 
 def test_known_check_digits() -> None:

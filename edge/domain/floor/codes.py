@@ -18,6 +18,7 @@ from biip.gs1_messages import GS1Message
 
 from drivers.codecs.scanner import decode_scan
 from drivers.errors import DecodeError
+from edge.domain.digits import ascii_digits
 
 Kind = Literal["location", "station", "slot", "item", "sscc", "unknown"]
 #: Why a scan is unknown, as a message key suffix (`floor.reason.<code>`): never a sentence.
@@ -50,12 +51,12 @@ def gs1_check_digit(body: str) -> int:
 
 
 def is_sscc(text: str) -> bool:
-    return len(text) == 18 and text.isdigit() and gs1_check_digit(text[:17]) == int(text[17])
+    return len(text) == 18 and ascii_digits(text) and gs1_check_digit(text[:17]) == int(text[17])
 
 
 def make_sscc(extension_digit: int, company_prefix: str, serial: int) -> str:
     """SSCC-18: extension digit, GS1 company prefix, serial reference, check digit."""
-    if not 0 <= extension_digit <= 9 or not company_prefix.isdigit() or not 6 <= len(company_prefix) <= 12:
+    if not 0 <= extension_digit <= 9 or not ascii_digits(company_prefix) or not 6 <= len(company_prefix) <= 12:
         raise ValueError(f"bad SSCC parts: extension {extension_digit}, prefix {company_prefix!r}")
     width = 16 - len(company_prefix)
     if not 0 <= serial < 10 ** width:
@@ -78,12 +79,12 @@ def classify(raw: str) -> Scanned:
         return Scanned("slot", upper)
     if is_sscc(text):
         return Scanned("sscc", text, sscc=text)
-    if len(text) in (8, 12, 13, 14) and text.isdigit():
+    if len(text) in (8, 12, 13, 14) and ascii_digits(text):
         if gs1_check_digit(text[:-1]) != int(text[-1]):
             return Scanned("unknown", text, reason="bad_gs1", detail="GTIN check digit is wrong")
         return Scanned("item", text, gtin=text.zfill(14))  # a plain EAN/UPC/GTIN: the PDA's usual scan
     gs1 = text.startswith(("(", "]C1", "]d2", "]Q3", "]e0", "]J1", "00", "01", "02")) or "\x1d" in text
-    if text.isdigit() and not gs1:
+    if ascii_digits(text) and not gs1:
         return Scanned("unknown", text, reason="not_a_code")
     try:
         reading = decode_scan(_element_string(text) if text.startswith("(") else text)
@@ -94,7 +95,7 @@ def classify(raw: str) -> Scanned:
     gtin = reading.gtin or reading.ais.get("02")  # AI 02: the GTIN of the items inside a case
     if gtin is not None:
         count = reading.ais.get("37")
-        if count is not None and (not count.isdigit() or int(count) == 0):
+        if count is not None and (not ascii_digits(count) or int(count) == 0):
             return Scanned("unknown", text, reason="bad_gs1", detail=f"AI (37) count {count!r}")
         return Scanned("item", text, gtin=gtin.zfill(14), lot=reading.lot, net_weight_g=reading.net_weight_g,
                        count=int(count) if count is not None else None)
