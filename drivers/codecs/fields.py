@@ -165,7 +165,7 @@ def _decimals(spec: FieldSpec, lookup: Callable[[str], Any], present: Callable[[
     if spec.decimals_source is None:
         return 0
     text = str(lookup(spec.decimals_source)).strip() if present(spec.decimals_source) else ""
-    if not (len(text) == 1 and text.isdigit()):
+    if not (len(text) == 1 and "0" <= text <= "9"):  # ASCII only: int() refuses "²", which isdigit() takes
         raise DecodeError(f"decimal count {text!r} is not one digit", field=spec.target)
     return int(text)
 
