@@ -26,7 +26,7 @@ def gtin_check_digit(body: str) -> int:
 
 def validate_gtin(value: str) -> str:
     """Accept GTIN-8/12/13/14 with a correct check digit, normalised to 14 digits."""
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (8, 12, 13, 14):
         raise ValueError(f"GTIN must be 8, 12, 13 or 14 digits, got {value!r}")
     if gtin_check_digit(value[:-1]) != int(value[-1]):
         expected = gtin_check_digit(value[:-1])
@@ -138,7 +138,7 @@ class SkuChange(_Message):
 
 def validate_sscc(value: str) -> str:
     """An SSCC-18 with a correct check digit (a pallet's identity: a wrong digit is another pallet)."""
-    if len(value) != 18 or not value.isdigit() or gtin_check_digit(value[:-1]) != int(value[-1]):
+    if len(value) != 18 or not (value.isascii() and value.isdigit()) or gtin_check_digit(value[:-1]) != int(value[-1]):
         raise ValueError(f"{value!r} is not an SSCC (18 digits with a valid check digit)")
     return value
 

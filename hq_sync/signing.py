@@ -74,7 +74,7 @@ def verify(
     secret = secrets_by_edge.get(edge_id)
     if secret is None:
         raise SignatureRefused("unknown_edge", f"edge {edge_id!r} has no credentials here")
-    if not stamp.isdigit() or len(stamp) > 12:
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:  # int() refuses "²"
         raise SignatureRefused("bad_timestamp", f"timestamp {stamp[:20]!r} is not unix seconds")
     if not 16 <= len(nonce) <= 64:
         raise SignatureRefused("bad_nonce", "nonce must be 16-64 characters")

@@ -91,3 +91,10 @@ def test_admin_calls_need_the_admin_token(hq: TestClient) -> None:
     signed = signing.signed_headers(SECRET, EDGE, "GET", "/admin/stats", b"", time.time())
     assert hq.get("/admin/stats", headers=signed).status_code == 401
     assert hq.get("/admin/stats", headers={"Authorization": "Bearer admin-token"}).status_code == 200
+
+
+def test_a_timestamp_of_non_ascii_digits_is_refused_not_a_crash() -> None:
+    headers = signing.signed_headers(SECRET, EDGE, "GET", PATH, b"", time.time())
+    with pytest.raises(signing.SignatureRefused) as refused:  # '²' passes str.isdigit, int() refuses it
+        signing.verify({EDGE: SECRET}, {**headers, signing.HEADER_TIMESTAMP: "²" * 10}, "GET", PATH, b"", time.time())
+    assert refused.value.code == "bad_timestamp"
