@@ -121,6 +121,6 @@ def test_floor_browser_receive_a_pallet_with_a_short_case_and_a_qc_reject(pda: P
     # The supervisor's report: the PO received, the loss rate of the day with the QC reject as its reason.
     lost, received = 2 * b["case_pack"], a["cases"] * a["case_pack"] + 2 * b["case_pack"]
     report = second_pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/report")
-    expect(report.locator(f"#pos tr[data-po='{po_id}']")).to_contain_text("已收货")
+    expect(report.locator(f"#pos li[data-po='{po_id}']")).to_contain_text("已收货")
     expect(report.locator("#figures tr[data-key='loss_rate']")).to_contain_text(f"{lost / received:.2%}")
     expect(report.locator("#losses tr[data-reason='qc_reject']")).to_contain_text(str(lost))

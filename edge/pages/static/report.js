@@ -24,6 +24,9 @@ function row(...cells) {
   return tr;
 }
 
+const NEAR_SHOWN = 10;  // the soonest first; the rest a tap away
+let showAllNear = false;
+
 const value = (key, v) => (v === null || v === undefined ? "—" : PERCENT.has(key) ? `${(v * 100).toFixed(2)}%` : v);
 
 async function load() {
@@ -31,12 +34,16 @@ async function load() {
   $("pdf").href = `/api/v1/reports/daily?date=${date}&format=pdf`;
   try {
     const pos = await api(`/api/v1/purchasing/orders?date=${date}`);
-    $("pos").tBodies[0].replaceChildren(...pos.map((p) => {
-      const tr = row(p.po_id, p.supplier_name, t(`floor.receive.po_state.${p.state}`), `v${p.version}`,
-        `${p.confirmed_units ?? "—"} / ${p.units ?? 0}`, p.open_conflicts ? t("floor.report.conflicts", { n: p.open_conflicts }) : "");
-      tr.dataset.po = p.po_id;
-      tr.dataset.state = p.state;
-      return tr;
+    $("pos").replaceChildren(...pos.map((p) => {
+      const li = document.createElement("li");
+      li.textContent = [p.supplier_name, t(`floor.receive.po_state.${p.state}`), `v${p.version}`,
+        t("floor.report.po_units", { confirmed: p.confirmed_units ?? "—", units: p.units ?? 0 }),
+        p.open_conflicts ? t("floor.report.conflicts", { n: p.open_conflicts }) : ""].filter(Boolean).join(" · ");
+      li.title = p.po_id;
+      li.className = p.open_conflicts ? "flag" : p.state === "received" ? "ok" : "";
+      li.dataset.po = p.po_id;
+      li.dataset.state = p.state;
+      return li;
     }));
     const report = await api(`/api/v1/reports/daily?date=${date}`);
     $("figures").tBodies[0].replaceChildren(...FIGURES.map((k) => {
@@ -50,7 +57,10 @@ async function load() {
       return tr;
     }));
     const near = await api("/api/v1/stock/near-expiry");
-    $("near").replaceChildren(...near.map((n) => {
+    const shown = showAllNear ? near : near.slice(0, NEAR_SHOWN);
+    $("near-more").classList.toggle("hidden", shown.length === near.length);
+    $("near-more").textContent = t("floor.report.near_more", { n: near.length - shown.length });
+    $("near").replaceChildren(...shown.map((n) => {
       const li = document.createElement("li");
       li.textContent = t("floor.report.near", { sku: n.sku_id, lot: n.lot, where: n.location_code, units: n.units, days: n.days_left });
       li.className = n.days_left <= 0 ? "flag" : "";
@@ -68,6 +78,7 @@ async function post(path, done) {
 }
 
 $("date").addEventListener("change", load);
+$("near-more").addEventListener("click", () => { showAllNear = true; load(); });
 $("issue").addEventListener("click", () => post("/api/v1/purchasing/orders/issue",
   (a) => t("floor.report.issued", { created: a.created.length, revised: a.revised.length, conflicts: a.conflicts.length })));
 $("allocate").addEventListener("click", () => post("/api/v1/purchasing/allocation",
