@@ -8,7 +8,7 @@ import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +18,10 @@ from edge.settings import Settings
 from edge.store import Store
 
 EXIT_REFUSED = 2
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TOML file")]
+DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]
+ByOption = Annotated[str | None, typer.Option("--by", help="who does it (default: the shell's user)")]
 
 
 def run_service(ctx: typer.Context, config: Path | None, call: Callable[[Store, Settings], Any]) -> None:

@@ -6,20 +6,15 @@ names the person with `--by` (default: the shell's user).
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from edge.console import EXIT_REFUSED, actor, now, run_service
+from edge.console import EXIT_REFUSED, ByOption, ConfigOption, DateOption, actor, now, run_service
 from edge.domain.digits import ascii_digits
 from edge.services import purchasing
 
 app = typer.Typer(help="Purchase orders to the suppliers and shortage allocation.", no_args_is_help=True)
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TOML file")]
-DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]
-ByOption = Annotated[str | None, typer.Option("--by", help="who does it (default: the shell's user)")]
 
 
 @app.command("list")

@@ -3,21 +3,17 @@ expiry, and write-offs — beside the dock and supervisor pages, calling the sam
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from edge.console import actor, now, run_service
+from edge.console import ByOption, ConfigOption, DateOption, actor, now, run_service
 from edge.services import daily_report, receiving
 from edge.settings import Settings
 from edge.store import Store
 
 app = typer.Typer(help="Receiving at the dock, the daily report and the loss ledger.", no_args_is_help=True)
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="settings TOML file")]
-DateOption = Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="delivery date")]
-ByOption = Annotated[str | None, typer.Option("--by", help="who does it (default: the shell's user)")]
 
 
 @app.command("list")
@@ -52,7 +48,8 @@ def report(ctx: typer.Context, date: DateOption,
 
 
 @app.command("near-expiry")
-def near_expiry(ctx: typer.Context, days: Annotated[int, typer.Option(help="days ahead")] = 2,
+def near_expiry(ctx: typer.Context,
+                days: Annotated[int, typer.Option(help="days ahead")] = daily_report.NEAR_EXPIRY_DAYS,
                 config: ConfigOption = None) -> None:
     """Lots on the shelf that expire within `days` (临期预警)."""
     run_service(ctx, config, lambda store, settings: daily_report.lots_near_expiry(

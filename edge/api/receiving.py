@@ -94,13 +94,14 @@ def get_receipt(receipt_id: int, store: StoreDep, _: Dock) -> dict[str, Any]:
 @router.post("/receipts/{receipt_id}/scans/batch")
 def scans(receipt_id: int, body: CaseScans, request: Request, store: StoreDep, now: NowDep,
           who: Dock) -> dict[str, Any]:
-    """Single and queued scans alike, in the order sent; each answers on its own."""
+    """Single and queued scans alike, in the order sent; each answers on its own (an accepted case
+    with the receipt as it then stands, so the page needs no second request)."""
     locale = locale_of(request)
     with floor_errors():
         results = [_localised(receiving.scan(store, receipt_id, scan_id=s.scan_id, raw=s.raw, cases=s.cases,
                                              pallet_sscc=s.pallet_sscc, scale_id=s.scale_id, actor=who.actor,
                                              device_id=who.device_id, now=now), locale) for s in body.scans]
-    return {"results": results, "receipt": receiving.receipt(store, receipt_id)}
+    return {"results": results}
 
 
 @router.post("/receipts/{receipt_id}/lots")

@@ -14,6 +14,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from edge.domain.daily_report import LOSS_REASONS, DayFigures, lot_flows, near_expiry
+from edge.services.coldchain_exposure import local_day
 from edge.services.coldchain_report import cjk_family
 from edge.services.floor.errors import FloorError
 from edge.store import Store
@@ -24,16 +25,11 @@ from hq_sync.protocol import DailyReportPayload, NearExpiryLot, NearExpiryPayloa
 NEAR_EXPIRY_DAYS = 2
 
 
-def _local_day(day: dt.date, zone: ZoneInfo) -> tuple[str, str]:
-    start = dt.datetime.combine(day, dt.time(), zone)
-    return utc_text(start), utc_text(start + dt.timedelta(days=1))
-
-
 def figures(store: Store, day: dt.date, zone: ZoneInfo) -> DayFigures:
     """The day's numbers from what the floor recorded; the lots are those received for, shipped on
     or written off on this delivery date."""
     date = day.isoformat()
-    start, end = _local_day(day, zone)
+    start, end = map(utc_text, local_day(day, zone))
     received = store.conn.execute(
         "SELECT c.sku_id, c.lot, SUM(c.units) FROM receipt_scans c JOIN receipts r USING (receipt_id)"
         " JOIN purchase_orders p USING (po_id) WHERE p.delivery_date = ? GROUP BY c.sku_id, c.lot", (date,)).fetchall()

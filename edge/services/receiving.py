@@ -192,8 +192,7 @@ def decide_lot(store: Store, receipt_id: int, *, sku_id: str, lot: str, decision
     if not 0 <= damaged_units <= units:
         raise FloorError("bad_count", f"damaged units must be between 0 and {units}", count=damaged_units)
     result = qc.qc_result_for_lot(store, sku_id, lot)
-    spec = qc.sku_spec(store, sku_id)
-    verdict = gate(has_spec=spec.brix_min is not None or spec.brix_max is not None,
+    verdict = gate(has_spec=qc.sku_spec(store, sku_id).defined,
                    qc_passed=None if result is None else result.passed, requested=decision, remark=remark)
     if isinstance(verdict, Refused):
         return refusal(verdict)
@@ -236,8 +235,7 @@ def _undecided(store: Store, receipt_id: int) -> list[dict[str, Any]]:
 
 
 def _has_spec(store: Store, sku_id: str) -> bool:
-    spec = qc.sku_spec(store, sku_id)
-    return spec.brix_min is not None or spec.brix_max is not None
+    return qc.sku_spec(store, sku_id).defined
 
 
 def _qc_passed(store: Store, sku_id: str, lot: str) -> bool | None:
