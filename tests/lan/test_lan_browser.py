@@ -122,7 +122,8 @@ def test_a_page_served_in_clear_at_a_lan_name_leads_to_enrolment_instead_of_fail
 
 
 @pytest.mark.parametrize(("code", "path"), [("T01", "/floor/sort"), ("D01", "/floor/load"), ("D01", "/floor/handoff"),
-                                            ("SUP01", "/floor/supervisor")])
+                                            ("SUP01", "/floor/supervisor"), ("P01", "/floor/receive"),
+                                            ("SUP01", "/floor/report"), ("O0001", "/floor/owner")])
 def test_each_floor_page_runs_under_its_policy_at_the_lan_name(lan_pda: Pda, code: str, path: str) -> None:
     """Content-Security-Policy allows only the node's own scripts and styles: nothing on a page needs more."""
     refused: list[str] = []
