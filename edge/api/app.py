@@ -47,7 +47,9 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock = ut
     install_error_handlers(app)
     metrics.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=LARGER_BODIES)
-    app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port))
+    tiles = app.state.site.document.map if app.state.site is not None else None
+    app.add_middleware(SecurityHeaders, hsts=hsts_applies(settings.http_port, settings.https_port),
+                       img_origins=tiles.origins if tiles is not None else ())
 
     routers = (auth, orders, aggregation, devices, floor, floor_sort, floor_routes, floor_pages, coldchain, brix,
                uplink, sync, enrolment, people, purchasing, receiving, reports, metrics, health, pages)

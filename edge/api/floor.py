@@ -97,7 +97,7 @@ def overview(store: StoreDep, date: DateQuery, _: Supervisor) -> dict[str, Any]:
 
 @router.get("/supervisor/map")
 def route_map(store: StoreDep, date: DateQuery, _: Supervisor, site: SiteDep) -> dict[str, Any]:
-    return dispatch.route_map(store, date, site.position)
+    return dispatch.route_map(store, date, site.position, site.document.map)
 
 
 @router.get("/owner/today")

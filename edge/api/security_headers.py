@@ -11,6 +11,8 @@ pass through unbuffered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Scripts, styles, workers and connections only from the node itself; no inline code, no plugins,
@@ -20,6 +22,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_IMG_SRC = "img-src 'self' data: blob:;"
+
+
+def page_policy(img_origins: Sequence[str] = ()) -> str:
+    """The policy, with images also allowed from exactly these origins (the site's map tiles)."""
+    if not img_origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(_IMG_SRC, f"{_IMG_SRC[:-1]} {' '.join(img_origins)};")
 #: One year. Browsers upgrade http://host:PORT to https://host:PORT (the same port) and only port 80
 #: to 443, so the header is sent only where the node serves HTTP on 80 and HTTPS on 443: elsewhere an
 #: enrolled PDA would be sent to the HTTP port speaking TLS.
@@ -33,11 +43,11 @@ def hsts_applies(http_port: int, https_port: int) -> bool:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool, img_origins: Sequence[str] = ()) -> None:
         self.app = app
         extra = [(b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode())] if hsts else []
         self.headers = [
-            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"content-security-policy", page_policy(img_origins).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
             *extra,

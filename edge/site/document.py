@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from edge.domain.floor.codes import STATION
+from edge.domain.map_tiles import MapTiles
 from edge.services.floor.fleet import Vehicle
 
 TempClass = Literal["chilled", "frozen", "ambient"]
@@ -91,6 +92,8 @@ class SiteDocument(Strict):
                                  description="seeds the fleet when the node has none yet")
     devices: Annotated[Any, _inline_or_file("device instances (drivers' site configuration)")] = None
     coldchain: Annotated[Any, _inline_or_file("cold assets, sensors and SKU bands")] = None
+    map: MapTiles | None = Field(default=None, description="map tiles behind the supervisor's route map; without"
+                                                            " them the map is drawn on a blank ground, offline")
 
     @model_validator(mode="after")
     def _unique(self) -> SiteDocument:

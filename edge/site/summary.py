@@ -34,6 +34,7 @@ def site_facts(site: Site) -> dict[str, Any]:
             "travel_matrix": None if travel is None else {
                 "file": str(travel.source), "pairs": len(travel.pairs), "places": len(travel.places)}},
         "fleet_in_file": len(doc.fleet),
+        "map": None if doc.map is None else doc.map.for_page() | {"image_origins": list(doc.map.origins)},
     }
 
 

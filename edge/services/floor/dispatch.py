@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from edge.domain.geo import Datum, to_datum
+from edge.domain.map_tiles import MapTiles
 from edge.store import Store
 
 
-def route_map(store: Store, date: dt.date, depot: tuple[float, float]) -> dict[str, Any]:
+def route_map(store: Store, date: dt.date, depot: tuple[float, float], tiles: MapTiles | None = None) -> dict[str, Any]:
     """The warehouse, every store with goods that day (with its route and stop, if planned), and
-    each route's stores in driving order: enough for the page to draw the day without map tiles."""
+    each route's stores in driving order: enough for the page to draw the day without map tiles.
+    With the site's tiles, their settings too, and every point in the tiles' datum (`datum`)."""
     day = date.isoformat()
     stores = store.query(
         "SELECT t.store_id, t.name, t.address, t.latitude, t.longitude, s.route_id, s.stop_no FROM stores t"
@@ -24,8 +27,13 @@ def route_map(store: Store, date: dt.date, depot: tuple[float, float]) -> dict[s
     for route in routes:
         route["stores"] = [r["store_id"] for r in store.query(
             "SELECT store_id FROM route_stops WHERE route_id = ? ORDER BY stop_no", (route["route_id"],))]
-    return {"delivery_date": day, "depot": {"latitude": depot[0], "longitude": depot[1]}, "stores": stores,
-            "routes": routes}
+    datum: Datum = tiles.datum if tiles is not None else "wgs84"
+    for place in stores:
+        if place["latitude"] is not None and place["longitude"] is not None:
+            place["latitude"], place["longitude"] = to_datum(place["latitude"], place["longitude"], datum)
+    lat, lon = to_datum(*depot, datum)
+    return {"delivery_date": day, "datum": datum, "depot": {"latitude": lat, "longitude": lon}, "stores": stores,
+            "routes": routes, "tiles": tiles.for_page() if tiles is not None else None}
 
 
 def drivers(store: Store) -> list[dict[str, Any]]:
