@@ -1,9 +1,12 @@
 // The day's routes drawn as SVG by the page itself: the warehouse, every store with goods that day
-// and a line per truck. No map tiles are fetched, so it works on the warehouse's own Wi-Fi; the
-// positions are projected with the cosine of the latitude, which is true enough for one city.
+// and a line per truck. By default no map tiles are fetched, so it works on the warehouse's own Wi-Fi;
+// the positions are projected with the cosine of the latitude, which is true enough for one city.
+// A site with map tiles (docs/site.md) gets them underneath, in Web-Mercator at the deepest zoom that
+// holds every point; the server already sent the points in the tiles' datum. A tile that does not load
+// leaves a gap, never the lines and markers.
 
 const NS = "http://www.w3.org/2000/svg";
-const WIDTH = 400, HEIGHT = 300, MARGIN = 16;
+const WIDTH = 400, HEIGHT = 300, MARGIN = 16, TILE = 256, MAX_LAT = 85.05112878;
 export const COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#9e9d24"];
 
 function node(name, attrs, text) {
@@ -23,14 +26,56 @@ function projection(points) {
   return (p) => [MARGIN + (p.longitude * k - minX) * scale, HEIGHT - MARGIN - (p.latitude - minY) * scale];
 }
 
+/** Web-Mercator: {latitude, longitude} -> [x, y] in pixels of the whole world at zoom 0 (TILE wide). */
+function mercator(p) {
+  const sin = Math.sin((Math.max(-MAX_LAT, Math.min(MAX_LAT, p.latitude)) * Math.PI) / 180);
+  return [((p.longitude + 180) / 360) * TILE, (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * TILE];
+}
+
+/** The deepest zoom (up to `maxZoom`) at which every point fits, centred: {zoom, left, top, at}. */
+function mercatorView(points, maxZoom) {
+  const world = points.map(mercator);
+  const xs = world.map((w) => w[0]), ys = world.map((w) => w[1]);
+  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+  let zoom = maxZoom;
+  while (zoom > 0 && ((maxX - minX) * 2 ** zoom > WIDTH - 2 * MARGIN || (maxY - minY) * 2 ** zoom > HEIGHT - 2 * MARGIN)) zoom--;
+  const scale = 2 ** zoom;
+  const left = ((minX + maxX) / 2) * scale - WIDTH / 2, top = ((minY + maxY) / 2) * scale - HEIGHT / 2;
+  return { zoom, left, top, at: (p) => { const [x, y] = mercator(p); return [x * scale - left, y * scale - top]; } };
+}
+
+/** One <image> per tile that the view covers, from the site's URL template ({z}/{x}/{y}, {s} in turn). */
+function drawTiles(svg, view, tiles) {
+  const n = 2 ** view.zoom;
+  for (let ty = Math.max(0, Math.floor(view.top / TILE)); ty < n && ty * TILE < view.top + HEIGHT; ty++) {
+    for (let tx = Math.floor(view.left / TILE); tx * TILE < view.left + WIDTH; tx++) {
+      const x = ((tx % n) + n) % n;
+      const sub = tiles.subdomains.length ? tiles.subdomains[(x + ty) % tiles.subdomains.length] : "";
+      const href = tiles.url.replaceAll("{z}", view.zoom).replaceAll("{x}", x).replaceAll("{y}", ty).replaceAll("{s}", sub);
+      const image = node("image", { href, x: tx * TILE - view.left, y: ty * TILE - view.top, width: TILE, height: TILE,
+        preserveAspectRatio: "none", "data-tile": `${view.zoom}/${x}/${ty}` });
+      image.addEventListener("error", () => image.remove());
+      svg.append(image);
+    }
+  }
+}
+
 /**
  * Draw `map` ({depot, stores: [{store_id, name, latitude, longitude, route_id}], routes: [{route_id,
- * stores}]}) into `svg`; stores on no route are red crosses. Returns the colour of each route.
+ * stores}], tiles: null or {url, subdomains, attribution, max_zoom}}) into `svg`; stores on no route are
+ * red crosses. Returns the colour of each route.
  */
 export function drawRoutes(svg, map, titles) {
   svg.replaceChildren();
   const located = map.stores.filter((s) => s.latitude !== null && s.longitude !== null);
-  const at = projection([map.depot, ...located]);
+  let at;
+  if (map.tiles) {
+    const view = mercatorView([map.depot, ...located], map.tiles.max_zoom);
+    drawTiles(svg, view, map.tiles);
+    at = view.at;
+  } else {
+    at = projection([map.depot, ...located]);
+  }
   const byId = new Map(located.map((s) => [s.store_id, s]));
   const colours = {};
   map.routes.forEach((route, i) => {
@@ -53,5 +98,9 @@ export function drawRoutes(svg, map, titles) {
   const depot = node("rect", { x: dx - 6, y: dy - 6, width: 12, height: 12, fill: "#212121", "data-depot": "1" });
   depot.append(node("title", {}, titles.depot));
   svg.append(depot);
+  if (map.tiles?.attribution) {
+    svg.append(node("text", { x: WIDTH - 3, y: HEIGHT - 3, "text-anchor": "end", "font-size": 9, fill: "#333",
+      stroke: "#fff", "stroke-width": 3, "paint-order": "stroke", "data-attribution": "1" }, map.tiles.attribution));
+  }
   return colours;
 }

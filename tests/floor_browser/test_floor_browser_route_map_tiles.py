@@ -1,0 +1,185 @@
+"""The supervisor's route map on a site with map tiles: the page fetches exactly the tiles that cover
+its view at the deepest zoom holding every point, from a real tile server on loopback, under the page
+policy (no violation), with the points where the tiles put them; tiles that fail leave the lines and
+markers. On the default site the map fetches nothing beyond the node."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import ConsoleMessage, expect
+
+from edge.demo import SUPERVISOR_PIN, demo_site_file
+from edge.settings import Settings
+from tests.fixtures.browser import LiveEdge, Pda
+from tests.floor_browser.floor_flow import plan_routes
+from tests.site.test_site_map import write_site_with_map
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT, MARGIN, TILE = 400, 300, 16, 256  # the drawing, as route-map.js and supervisor.html have it
+MAX_ZOOM = 17
+TILE_PATH = re.compile(r"^/(?P<s>[ab])/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.png$")
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (TILE, TILE), (200, 230, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@dataclass
+class TileServer:
+    """A real HTTP tile server on loopback: a PNG for /{s}/{z}/{x}/{y}.png with an even x, 404 for the
+    rest (a provider that fails some tiles); it records every path asked for."""
+
+    url: str = ""
+    paths: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def tile_server() -> Iterator[TileServer]:
+    png = _png()
+    served = TileServer()
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.paths.append(self.path)
+            match = TILE_PATH.match(self.path)
+            ok = match is not None and int(match["x"]) % 2 == 0
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "image/png" if ok else "text/plain")
+            body = png if ok else b"no such tile"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=server.serve_forever, name="tile-server", daemon=True)
+    thread.start()
+    served.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.fixture
+def edge_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The demo site, or (parametrised "tiles") the demo site drawn on the loopback tile server in GCJ-02."""
+    site = demo_site_file()
+    if getattr(request, "param", None) == "tiles":
+        tiles = request.getfixturevalue("tile_server")
+        site = write_site_with_map(tmp_path / "site", {
+            "tile_url": f"{tiles.url}/{{s}}/{{z}}/{{x}}/{{y}}.png", "subdomains": ["a", "b"], "datum": "gcj02",
+            "attribution": "© 测试瓦片", "max_zoom": MAX_ZOOM})
+    return Settings(data_dir=tmp_path / "data", site_file=site)
+
+
+def _world(lat: float, lon: float) -> tuple[float, float]:
+    """Web-Mercator pixels at zoom 0: the oracle the page's drawing is checked against."""
+    sin = math.sin(math.radians(lat))
+    return (lon + 180) / 360 * TILE, (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * TILE
+
+
+def _expected_view(drawn: dict[str, Any]) -> tuple[int, float, float, set[str]]:
+    """(zoom, left, top, tile paths) that hold every point of the map answer, deepest zoom first."""
+    points = [drawn["depot"], *(s for s in drawn["stores"] if s["latitude"] is not None)]
+    world = [_world(p["latitude"], p["longitude"]) for p in points]
+    xs, ys = [w[0] for w in world], [w[1] for w in world]
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    zoom = next(z for z in range(MAX_ZOOM, -1, -1)
+                if span_x * 2 ** z <= WIDTH - 2 * MARGIN and span_y * 2 ** z <= HEIGHT - 2 * MARGIN)
+    left = (min(xs) + max(xs)) / 2 * 2 ** zoom - WIDTH / 2
+    top = (min(ys) + max(ys)) / 2 * 2 ** zoom - HEIGHT / 2
+    tiles = {f"/{'ab'[(x + y) % 2]}/{zoom}/{x}/{y}.png"
+             for x in range(math.floor(left / TILE), math.floor((left + WIDTH - 1e-9) / TILE) + 1)
+             for y in range(math.floor(top / TILE), math.floor((top + HEIGHT - 1e-9) / TILE) + 1)}
+    return zoom, left, top, tiles
+
+
+def _until(condition: Any, what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout_s} s for {what}")
+        time.sleep(0.05)
+
+
+def _policy_complaints(pda: Pda) -> list[str]:
+    """Console lines about the page policy, recorded from the first page on."""
+    complaints: list[str] = []
+
+    def heard(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            complaints.append(message.text)
+
+    pda.page.on("console", heard)
+    pda.context.add_init_script("window.__violations = [];"
+                                " document.addEventListener('securitypolicyviolation',"
+                                " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));")
+    return complaints
+
+
+@pytest.mark.parametrize("edge_settings", ["tiles"], indirect=True)
+def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, tile_server: TileServer) -> None:
+    routes = plan_routes(live_edge)
+    with live_edge.api("SUP01") as sup:
+        drawn = sup.get("/api/v1/floor/supervisor/map", params={"date": str(live_edge.delivery_date)}).json()
+    zoom, left, top, tiles = _expected_view(drawn)
+    complaints = _policy_complaints(pda)
+
+    page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    svg = page.locator("#route-map")
+    expect(svg.locator("polyline")).to_have_count(len(routes))
+    _until(lambda: set(tile_server.paths) == tiles, f"the tiles {sorted(tiles)} (asked: {tile_server.paths})")
+    assert len(tile_server.paths) == len(tiles)  # each once
+    served = {p for p in tiles if int(p.split("/")[3]) % 2 == 0}
+    assert served and served != tiles  # some tiles load, some fail
+    expect(svg.locator("image")).to_have_count(len(served))  # a failed tile leaves a gap ...
+    assert {i.get_attribute("href") for i in svg.locator("image").all()} == {tile_server.url + p for p in served}
+    expect(svg.locator("polyline")).to_have_count(len(routes))  # ... and the lines and markers stay
+    expect(svg.locator("[data-store]")).to_have_count(len(drawn["stores"]))
+    expect(svg.locator("[data-attribution]")).to_have_text("© 测试瓦片")
+
+    first = svg.locator("image").first  # the tile grid and the points agree: the depot is where its tile says
+    tx, ty = (int(v) for v in (first.get_attribute("data-tile") or "").split("/")[1:])
+    assert float(first.get_attribute("x") or "nan") == pytest.approx(tx * TILE - left)
+    assert float(first.get_attribute("y") or "nan") == pytest.approx(ty * TILE - top)
+    depot = svg.locator("[data-depot]")
+    wx, wy = _world(drawn["depot"]["latitude"], drawn["depot"]["longitude"])
+    assert float(depot.get_attribute("x") or "nan") + 6 == pytest.approx(wx * 2 ** zoom - left)
+    assert float(depot.get_attribute("y") or "nan") + 6 == pytest.approx(wy * 2 ** zoom - top)
+
+    assert not complaints, complaints
+    assert page.evaluate("window.__violations") == []
+
+
+def test_the_default_site_fetches_no_tile(pda: Pda, live_edge: LiveEdge) -> None:
+    asked: list[str] = []
+    pda.page.on("request", lambda request: asked.append(request.url))
+    complaints = _policy_complaints(pda)
+    page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    svg = page.locator("#route-map")
+    expect(svg.locator("[data-store]").first).to_be_attached()
+    expect(svg.locator("[data-depot]")).to_have_count(1)
+    expect(svg.locator("image")).to_have_count(0)
+    expect(svg.locator("[data-attribution]")).to_have_count(0)
+    assert [url for url in asked if not url.startswith(live_edge.url + "/")] == []
+    assert not complaints and page.evaluate("window.__violations") == []
