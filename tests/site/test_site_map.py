@@ -4,12 +4,15 @@ from exactly the tile origins (and stays as it was without tiles)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -85,6 +88,17 @@ def test_the_origins_are_one_per_subdomain() -> None:
     assert MapTiles.model_validate(AMAP).origins == tuple(f"https://webrd0{n}.is.autonavi.com" for n in range(1, 5))
     path_only = MapTiles.model_validate({**AMAP, "tile_url": "https://Tiles.Example.cn:8443/{s}/{z}/{x}/{y}.png"})
     assert path_only.origins == ("https://tiles.example.cn:8443",)
+
+
+@given(st.text(max_size=80) | st.from_regex(r"\Ahttps?://[a-z0-9.{}:\[\]-]{1,20}/\{z\}/\{x\}/\{y\}[^/]{0,10}\Z"),
+       st.lists(st.text(max_size=5), max_size=3))
+def test_any_tile_url_is_refused_cleanly_or_gives_origins_a_policy_can_hold(url: str, subdomains: list[str]) -> None:
+    try:
+        tiles = MapTiles.model_validate({"tile_url": url, "subdomains": subdomains, "datum": "wgs84"})
+    except ValidationError:
+        return
+    for origin in tiles.origins:
+        assert re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+", origin), origin  # nothing that ends a CSP source
 
 
 def test_site_check_names_the_map_field_of_a_bad_file(tmp_path: Path) -> None:
