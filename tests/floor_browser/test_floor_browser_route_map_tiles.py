@@ -24,7 +24,7 @@ from edge.demo import SUPERVISOR_PIN, demo_site_file
 from edge.settings import Settings
 from tests.fixtures.browser import LiveEdge, Pda
 from tests.floor_browser.floor_flow import plan_routes
-from tests.site.test_site_map import write_site_with_map
+from tests.site.map_site import write_site_with_map
 
 pytestmark = pytest.mark.browser
 
