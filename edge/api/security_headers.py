@@ -30,6 +30,8 @@ def page_policy(img_origins: Sequence[str] = ()) -> str:
     if not img_origins:
         return CONTENT_SECURITY_POLICY
     return CONTENT_SECURITY_POLICY.replace(_IMG_SRC, f"{_IMG_SRC[:-1]} {' '.join(img_origins)};")
+
+
 #: One year. Browsers upgrade http://host:PORT to https://host:PORT (the same port) and only port 80
 #: to 443, so the header is sent only where the node serves HTTP on 80 and HTTPS on 443: elsewhere an
 #: enrolled PDA would be sent to the HTTP port speaking TLS.
