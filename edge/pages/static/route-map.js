@@ -7,6 +7,7 @@
 
 const NS = "http://www.w3.org/2000/svg";
 const WIDTH = 400, HEIGHT = 300, MARGIN = 16, TILE = 256, MAX_LAT = 85.05112878;
+const SEAM = 0.5;  // tiles overlap by this much: scaled to the screen, abutting edges show hairline gaps
 export const COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#9e9d24"];
 
 function node(name, attrs, text) {
@@ -52,8 +53,8 @@ function drawTiles(svg, view, tiles) {
       const x = ((tx % n) + n) % n;
       const sub = tiles.subdomains.length ? tiles.subdomains[(x + ty) % tiles.subdomains.length] : "";
       const href = tiles.url.replaceAll("{z}", view.zoom).replaceAll("{x}", x).replaceAll("{y}", ty).replaceAll("{s}", sub);
-      const image = node("image", { href, x: tx * TILE - view.left, y: ty * TILE - view.top, width: TILE, height: TILE,
-        preserveAspectRatio: "none", "data-tile": `${view.zoom}/${x}/${ty}` });
+      const image = node("image", { href, x: tx * TILE - view.left, y: ty * TILE - view.top, width: TILE + SEAM,
+        height: TILE + SEAM, preserveAspectRatio: "none", "data-tile": `${view.zoom}/${x}/${ty}` });
       image.addEventListener("error", () => image.remove());
       svg.append(image);
     }
