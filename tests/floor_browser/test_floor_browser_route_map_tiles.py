@@ -1,7 +1,8 @@
 """The supervisor's route map on a site with map tiles: the page fetches exactly the tiles that cover
-its view at the deepest zoom holding every point, from a real tile server on loopback, under the page
-policy (no violation), with the points where the tiles put them; tiles that fail leave the lines and
-markers. On the default site the map fetches nothing beyond the node."""
+its view at the deepest zoom holding every point (deeper on a wide screen, where a tile takes fewer
+drawing units), from a real tile server on loopback, under the page policy (no violation), with the
+points where the tiles put them; tiles that fail leave the lines and markers. On the default site the
+map fetches nothing beyond the node."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import ConsoleMessage, expect
+from playwright.sync_api import ConsoleMessage, ViewportSize, expect
 
 from edge.demo import SUPERVISOR_PIN, demo_site_file
 from edge.settings import Settings
@@ -93,25 +94,40 @@ def edge_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
 
 
 def _world(lat: float, lon: float) -> tuple[float, float]:
-    """Web-Mercator pixels at zoom 0: the oracle the page's drawing is checked against."""
+    """Web-Mercator, the world 1 × 1: the oracle the page's drawing is checked against."""
     sin = math.sin(math.radians(lat))
-    return (lon + 180) / 360 * TILE, (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * TILE
+    return (lon + 180) / 360, 0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)
 
 
-def _expected_view(drawn: dict[str, Any]) -> tuple[int, float, float, set[str]]:
-    """(zoom, left, top, tile paths) that hold every point of the map answer, deepest zoom first."""
+@dataclass(frozen=True)
+class View:
+    zoom: int
+    side: float  # a tile's side in drawing units
+    left: float
+    top: float
+    tiles: frozenset[str]
+
+    def at(self, lat: float, lon: float) -> tuple[float, float]:
+        x, y = _world(lat, lon)
+        return x * 2 ** self.zoom * self.side - self.left, y * 2 ** self.zoom * self.side - self.top
+
+
+def _expected_view(drawn: dict[str, Any], shown_width: float) -> View:
+    """The view that holds every point of the map answer at the deepest zoom, its tiles as wide on the
+    screen as a tile is (to the nearest power of two, at most four to a drawing unit)."""
+    side = TILE / 2 ** max(0, min(2, math.floor(math.log2(shown_width / WIDTH) + 0.5)))
     points = [drawn["depot"], *(s for s in drawn["stores"] if s["latitude"] is not None)]
     world = [_world(p["latitude"], p["longitude"]) for p in points]
     xs, ys = [w[0] for w in world], [w[1] for w in world]
     span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
     zoom = next(z for z in range(MAX_ZOOM, -1, -1)
-                if span_x * 2 ** z <= WIDTH - 2 * MARGIN and span_y * 2 ** z <= HEIGHT - 2 * MARGIN)
-    left = (min(xs) + max(xs)) / 2 * 2 ** zoom - WIDTH / 2
-    top = (min(ys) + max(ys)) / 2 * 2 ** zoom - HEIGHT / 2
-    tiles = {f"/{'ab'[(x + y) % 2]}/{zoom}/{x}/{y}.png"
-             for x in range(math.floor(left / TILE), math.floor((left + WIDTH - 1e-9) / TILE) + 1)
-             for y in range(math.floor(top / TILE), math.floor((top + HEIGHT - 1e-9) / TILE) + 1)}
-    return zoom, left, top, tiles
+                if span_x * 2 ** z * side <= WIDTH - 2 * MARGIN and span_y * 2 ** z * side <= HEIGHT - 2 * MARGIN)
+    left = (min(xs) + max(xs)) / 2 * 2 ** zoom * side - WIDTH / 2
+    top = (min(ys) + max(ys)) / 2 * 2 ** zoom * side - HEIGHT / 2
+    tiles = frozenset(f"/{'ab'[(x + y) % 2]}/{zoom}/{x}/{y}.png"
+                      for x in range(math.floor(left / side), math.floor((left + WIDTH - 1e-9) / side) + 1)
+                      for y in range(math.floor(top / side), math.floor((top + HEIGHT - 1e-9) / side) + 1))
+    return View(zoom, side, left, top, tiles)
 
 
 def _until(condition: Any, what: str, timeout_s: float = 10.0) -> None:
@@ -137,17 +153,22 @@ def _policy_complaints(pda: Pda) -> list[str]:
     return complaints
 
 
+@pytest.mark.parametrize("screen", [None, {"width": 1280, "height": 900}], ids=["pda", "desk"])
 @pytest.mark.parametrize("edge_settings", ["tiles"], indirect=True)
-def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, tile_server: TileServer) -> None:
+def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, tile_server: TileServer,
+                                               screen: ViewportSize | None) -> None:
     routes = plan_routes(live_edge)
     with live_edge.api("SUP01") as sup:
         drawn = sup.get("/api/v1/floor/supervisor/map", params={"date": str(live_edge.delivery_date)}).json()
-    zoom, left, top, tiles = _expected_view(drawn)
     complaints = _policy_complaints(pda)
+    if screen is not None:
+        pda.page.set_viewport_size(screen)
 
     page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
     svg = page.locator("#route-map")
     expect(svg.locator("polyline")).to_have_count(len(routes))
+    view = _expected_view(drawn, (svg.bounding_box() or {"width": 0.0})["width"])
+    tiles = view.tiles
     _until(lambda: set(tile_server.paths) == tiles, f"the tiles {sorted(tiles)} (asked: {tile_server.paths})")
     assert len(tile_server.paths) == len(tiles)  # each once
     served = {p for p in tiles if int(p.split("/")[3]) % 2 == 0}
@@ -160,12 +181,13 @@ def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, ti
 
     first = svg.locator("image").first  # the tile grid and the points agree: the depot is where its tile says
     tx, ty = (int(v) for v in (first.get_attribute("data-tile") or "").split("/")[1:])
-    assert float(first.get_attribute("x") or "nan") == pytest.approx(tx * TILE - left)
-    assert float(first.get_attribute("y") or "nan") == pytest.approx(ty * TILE - top)
+    assert float(first.get_attribute("x") or "nan") == pytest.approx(tx * view.side - view.left)
+    assert float(first.get_attribute("y") or "nan") == pytest.approx(ty * view.side - view.top)
     depot = svg.locator("[data-depot]")
-    wx, wy = _world(drawn["depot"]["latitude"], drawn["depot"]["longitude"])
-    assert float(depot.get_attribute("x") or "nan") + 6 == pytest.approx(wx * 2 ** zoom - left)
-    assert float(depot.get_attribute("y") or "nan") + 6 == pytest.approx(wy * 2 ** zoom - top)
+    x, y = view.at(drawn["depot"]["latitude"], drawn["depot"]["longitude"])
+    assert float(depot.get_attribute("x") or "nan") + 6 == pytest.approx(x)
+    assert float(depot.get_attribute("y") or "nan") + 6 == pytest.approx(y)
+    assert (view.side == TILE) == (screen is None)  # a PDA shows the drawing at about its own size, a desk wider
 
     assert not complaints, complaints
     assert page.evaluate("window.__violations") == []

@@ -166,6 +166,7 @@ export async function refreshDispatch(date, overview, actions) {
   if (key !== drawn.key) {
     const map = await api(`/api/v1/floor/supervisor/map?date=${date}`).catch(() => null);
     drawn = { key: map ? key : null, colours: {} };
+    $("route-map").classList.toggle("hidden", !map || !map.stores.length);  // shown first: tiles fit its width
     if (map && map.stores.length) {
       drawn.colours = drawRoutes($("route-map"), map, { depot: t("floor.plan.depot"), leftOut: t("floor.plan.left_out_short") });
       $("map-legend").replaceChildren(...map.routes.map((r, i) => {
@@ -176,7 +177,6 @@ export async function refreshDispatch(date, overview, actions) {
         return item;
       }));
     }
-    $("route-map").classList.toggle("hidden", !map || !map.stores.length);
   }
   paintRoutes(routes, overview.routes, drawn.colours, actions);
 }

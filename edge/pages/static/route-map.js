@@ -2,8 +2,9 @@
 // and a line per truck. By default no map tiles are fetched, so it works on the warehouse's own Wi-Fi;
 // the positions are projected with the cosine of the latitude, which is true enough for one city.
 // A site with map tiles (docs/site.md) gets them underneath, in Web-Mercator at the deepest zoom that
-// holds every point; the server already sent the points in the tiles' datum. A tile that does not load
-// leaves a gap, never the lines and markers.
+// holds every point, each tile at its own resolution on the screen (a wide screen gets a deeper zoom);
+// the server already sent the points in the tiles' datum. A tile that does not load leaves a gap, never
+// the lines and markers.
 
 const NS = "http://www.w3.org/2000/svg";
 const WIDTH = 400, HEIGHT = 300, MARGIN = 16, TILE = 256, MAX_LAT = 85.05112878;
@@ -27,34 +28,42 @@ function projection(points) {
   return (p) => [MARGIN + (p.longitude * k - minX) * scale, HEIGHT - MARGIN - (p.latitude - minY) * scale];
 }
 
-/** Web-Mercator: {latitude, longitude} -> [x, y] in pixels of the whole world at zoom 0 (TILE wide). */
+/** Web-Mercator: {latitude, longitude} -> [x, y], the whole world being 1 × 1. */
 function mercator(p) {
   const sin = Math.sin((Math.max(-MAX_LAT, Math.min(MAX_LAT, p.latitude)) * Math.PI) / 180);
-  return [((p.longitude + 180) / 360) * TILE, (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * TILE];
+  return [(p.longitude + 180) / 360, 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)];
 }
 
-/** The deepest zoom (up to `maxZoom`) at which every point fits, centred: {zoom, left, top, at}. */
-function mercatorView(points, maxZoom) {
+/** A tile's side in drawing units: TILE where the drawing is shown at about its own size (a PDA), TILE / 2
+ * or / 4 where it is shown twice or four times as wide, so a tile keeps its own pixels on the screen. */
+function tileSide(svg) {
+  const shown = svg.getBoundingClientRect().width / WIDTH;
+  return TILE / 2 ** Math.max(0, Math.min(2, Math.round(Math.log2(shown || 1))));
+}
+
+/** The deepest zoom (up to `maxZoom`) at which every point fits, centred: {zoom, side, left, top, at}. */
+function mercatorView(points, maxZoom, side) {
   const world = points.map(mercator);
   const xs = world.map((w) => w[0]), ys = world.map((w) => w[1]);
-  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+  const spanX = Math.max(...xs) - Math.min(...xs), spanY = Math.max(...ys) - Math.min(...ys);
   let zoom = maxZoom;
-  while (zoom > 0 && ((maxX - minX) * 2 ** zoom > WIDTH - 2 * MARGIN || (maxY - minY) * 2 ** zoom > HEIGHT - 2 * MARGIN)) zoom--;
-  const scale = 2 ** zoom;
-  const left = ((minX + maxX) / 2) * scale - WIDTH / 2, top = ((minY + maxY) / 2) * scale - HEIGHT / 2;
-  return { zoom, left, top, at: (p) => { const [x, y] = mercator(p); return [x * scale - left, y * scale - top]; } };
+  while (zoom > 0 && (spanX * 2 ** zoom * side > WIDTH - 2 * MARGIN || spanY * 2 ** zoom * side > HEIGHT - 2 * MARGIN)) zoom--;
+  const scale = 2 ** zoom * side;
+  const left = ((Math.min(...xs) + Math.max(...xs)) / 2) * scale - WIDTH / 2;
+  const top = ((Math.min(...ys) + Math.max(...ys)) / 2) * scale - HEIGHT / 2;
+  return { zoom, side, left, top, at: (p) => { const [x, y] = mercator(p); return [x * scale - left, y * scale - top]; } };
 }
 
 /** One <image> per tile that the view covers, from the site's URL template ({z}/{x}/{y}, {s} in turn). */
 function drawTiles(svg, view, tiles) {
-  const n = 2 ** view.zoom;
-  for (let ty = Math.max(0, Math.floor(view.top / TILE)); ty < n && ty * TILE < view.top + HEIGHT; ty++) {
-    for (let tx = Math.floor(view.left / TILE); tx * TILE < view.left + WIDTH; tx++) {
+  const n = 2 ** view.zoom, side = view.side;
+  for (let ty = Math.max(0, Math.floor(view.top / side)); ty < n && ty * side < view.top + HEIGHT; ty++) {
+    for (let tx = Math.floor(view.left / side); tx * side < view.left + WIDTH; tx++) {
       const x = ((tx % n) + n) % n;
       const sub = tiles.subdomains.length ? tiles.subdomains[(x + ty) % tiles.subdomains.length] : "";
       const href = tiles.url.replaceAll("{z}", view.zoom).replaceAll("{x}", x).replaceAll("{y}", ty).replaceAll("{s}", sub);
-      const image = node("image", { href, x: tx * TILE - view.left, y: ty * TILE - view.top, width: TILE + SEAM,
-        height: TILE + SEAM, preserveAspectRatio: "none", "data-tile": `${view.zoom}/${x}/${ty}` });
+      const image = node("image", { href, x: tx * side - view.left, y: ty * side - view.top, width: side + SEAM,
+        height: side + SEAM, preserveAspectRatio: "none", "data-tile": `${view.zoom}/${x}/${ty}` });
       image.addEventListener("error", () => image.remove());
       svg.append(image);
     }
@@ -71,7 +80,7 @@ export function drawRoutes(svg, map, titles) {
   const located = map.stores.filter((s) => s.latitude !== null && s.longitude !== null);
   let at;
   if (map.tiles) {
-    const view = mercatorView([map.depot, ...located], map.tiles.max_zoom);
+    const view = mercatorView([map.depot, ...located], map.tiles.max_zoom, tileSide(svg));
     drawTiles(svg, view, map.tiles);
     at = view.at;
   } else {
