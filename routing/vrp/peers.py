@@ -27,6 +27,8 @@ class PeerTask:
     exploration: int = 5  # VROOM's exploration level (0-5): more heuristics tried in construction
     threads: int = 2  # VROOM's threads
     cap: bool = True  # PyVRP: model the time on the truck (False: solve without it, the plan checked after)
+    seed: int = 1  # PyVRP's random stream
+    history: int = 300  # PyVRP's late-acceptance history: shorter is greedier, converging sooner
 
     def left(self) -> float:
         """Seconds of search left once the model is built, keeping 0.15 s to hand the answer back."""
@@ -109,15 +111,12 @@ def pyvrp_shape(m: IntModel, cap: bool) -> tuple[list[list[int]], list[int], lis
     return travel, late, [m.max_on_truck if s is None else min(s, m.max_on_truck) for s in spans], False
 
 
-def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
+def pyvrp_model(m: IntModel, cap: bool, truck_cost: int = 0) -> tuple[Any, Callable[[Any], list[list[int]]]]:
+    """PyVRP's model of `m` (the cap as `pyvrp_shape` says), and the routes per vehicle of its solutions;
+    `truck_cost` is added to every truck's fixed cost."""
     import pyvrp
-    from pyvrp import SolveParams
-    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
-    from pyvrp.stop import MaxRuntime
 
-    m = task.model
-    _check("pyvrp", m, relaxed=True)
-    travel, late, spans, _ = pyvrp_shape(m, task.cap)
+    travel, late, spans, _ = pyvrp_shape(m, cap)
     model = pyvrp.Model()
     locs = [model.add_location(x=0, y=0) for _ in range(m.n)]
     depot = model.add_depot(locs[0], tw_early=m.windows[0][0], tw_late=m.windows[0][1])
@@ -130,9 +129,9 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
     for v in range(m.vehicles):
         key = (tuple(m.capacity[d][v] for d in range(len(m.dims))), m.fixed[v], m.start_window[v], spans[v])
         types.setdefault(key, []).append(v)
-    for (cap, fixed, (lo, hi), span), group in types.items():
-        model.add_vehicle_type(len(group), capacity=list(cap), start_depot=depot, end_depot=depot,
-                               fixed_cost=fixed, tw_early=lo, tw_late=hi,
+    for (capacity, fixed, (lo, hi), span), group in types.items():
+        model.add_vehicle_type(len(group), capacity=list(capacity), start_depot=depot, end_depot=depot,
+                               fixed_cost=fixed + truck_cost, tw_early=lo, tw_late=hi,
                                **({} if span is None else {"shift_duration": span}))
     for i in range(m.n):
         for j in range(m.n):
@@ -149,6 +148,18 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
             used[t] += 1
         return routes
 
+    return model, routes_of
+
+
+def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
+    from pyvrp import SolveParams
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
+    from pyvrp.stop import MaxRuntime
+
+    m = task.model
+    _check("pyvrp", m, relaxed=True)
+    model, routes_of = pyvrp_model(m, task.cap)
+
     feasible: list[tuple[int, list[list[int]]]] = []
 
     class Progress(IteratedLocalSearchCallbacks):
@@ -161,8 +172,9 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
                 routes = routes_of(best)
                 report((m.route_cost(routes), routes))
 
-    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Progress()))
-    result = model.solve(stop=MaxRuntime(task.left()), seed=1, display=False, collect_stats=False, params=params)
+    params = SolveParams(ils=IteratedLocalSearchParams(history_length=task.history, callbacks=Progress()))
+    result = model.solve(stop=MaxRuntime(task.left()), seed=task.seed, display=False, collect_stats=False,
+                         params=params)
     if result.best.is_feasible() or not feasible:
         routes = routes_of(result.best)
         return m.route_cost(routes), routes

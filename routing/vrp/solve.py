@@ -11,7 +11,10 @@ solver processes at a time (pyvroom, the peer it is measured against, runs two t
   second OR-Tools from local cheapest insertion.
 * slot 1: OR-Tools from its own parallel cheapest insertion, guided local search, the fallback
   that models everything. When PyVRP's cap model is only conservative (or ignores a break), slot 1
-  first asks PyVRP the other way, without the cap, until SEED_SHARE.
+  first asks PyVRP the other way, without the cap, until SEED_SHARE. When PyVRP models the cap
+  exactly, OR-Tools' ride dimension is the slow one: slot 1 is a second PyVRP on the cap model,
+  another random stream and a greedier acceptance (GREEDY_HISTORY), to the end; on our generated
+  cities the better of two such searches is about 1 % shorter at 10 s than either alone.
 * at SEED_SHARE every candidate is checked; one that breaks the cap or a break is repaired
   (`repair.repair`: offending stops moved or split onto another truck), and OR-Tools continues
   from the best plan (`ReadAssignmentFromRoutes`) in the slot that ended or that is behind.
@@ -44,6 +47,7 @@ ENGINES = ("ortools", "vroom", "pyvrp")
 SEED_SHARE = 0.6  # of the budget: when the first members hand over to OR-Tools from the best plan so far
 SEED_EXPLORATION = 3  # VROOM as a seed: fewer construction heuristics, so it answers well inside its share
 RESTART_MIN = 1.0  # seconds left after the share: below this a restart costs more than it gains
+GREEDY_HISTORY = 50  # the second PyVRP's late-acceptance history: greedier than its default 300, for diversity
 MARGIN = 0.25  # seconds kept for starting processes, repairing the last candidates and building the plan
 FINISH = 0.05  # of which for building the plan once the best candidate is chosen
 TICK = 0.5  # seconds between progress reports
@@ -125,20 +129,23 @@ def _watch(members: list[_Member], until: float, stage: str, tick: Callable[[str
             return
 
 
-def _slots(model: IntModel, deadline: float, share: float, restart: bool) -> tuple[_Member, _Member, bool]:
-    """(slot 1, slot 2, whether slot 1 hands over at the share whatever its standing)."""
+def _slots(model: IntModel, deadline: float, share: float, restart: bool) -> tuple[_Member, _Member, str]:
+    """(slot 1, slot 2, when slot 1 hands over at the share: "never", "behind" or "always")."""
     if not supports("pyvrp", model, relaxed=True):
         exact = model.brk is None and pyvrp_shape(model, True)[3]
         cap = "" if model.max_on_truck is None else " (cold-chain cap model)"
         second = _Member(f"pyvrp{cap}", _peer("pyvrp", model, deadline, cap=True))
+        if exact and model.max_on_truck is not None:
+            greedy = _peer("pyvrp", model, deadline, cap=True, seed=2, history=GREEDY_HISTORY)
+            return _Member(f"pyvrp{cap}, greedy acceptance", greedy), second, "never"
         if exact or not restart:
-            return _Member("ortools", _ortools(model, deadline)), second, False
-        return _Member("pyvrp (without the cap)", _peer("pyvrp", model, share, cap=False)), second, True
+            return _Member("ortools", _ortools(model, deadline)), second, "behind"
+        return _Member("pyvrp (without the cap)", _peer("pyvrp", model, share, cap=False)), second, "always"
     own = _Member("ortools", _ortools(model, deadline))
     if not supports("vroom", model):
-        return own, _Member("vroom", _peer("vroom", model, share, exploration=SEED_EXPLORATION, threads=1)), False
+        return own, _Member("vroom", _peer("vroom", model, share, exploration=SEED_EXPLORATION, threads=1)), "behind"
     return own, _Member("ortools (local cheapest insertion)",
-                        _ortools(model, deadline, first="LOCAL_CHEAPEST_INSERTION")), False
+                        _ortools(model, deadline, first="LOCAL_CHEAPEST_INSERTION")), "behind"
 
 
 def _run(engine: str, sub: Instance, model: IntModel, deadline: float,
@@ -154,12 +161,13 @@ def _run(engine: str, sub: Instance, model: IntModel, deadline: float,
     else:
         now = time.monotonic()
         share = now + SEED_SHARE * (deadline - now)
-        restart = deadline - share >= RESTART_MIN
-        first, second, hand_over = _slots(model, deadline, share, restart)
+        enough = deadline - share >= RESTART_MIN
+        first, second, hand_over = _slots(model, deadline, share, enough)
+        restart = enough and hand_over != "never"
         members = [first, second]
     try:
         if restart:
-            seeding = [m for m in members if m.label == "vroom" or (hand_over and m is members[0])]
+            seeding = [m for m in members if m.label == "vroom" or (hand_over == "always" and m is members[0])]
             _watch(members, share, "search", tick, seeding or None)
             ranked = sorted(_candidates(sub, [(m.label, m.child.best[1]) for m in members if m.child.best], deadline))
             if ranked:
