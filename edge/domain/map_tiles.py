@@ -22,18 +22,10 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _LABEL_ONLY = rf"^{_LABEL}$"
 _NOT_IN_URL = re.compile(r'[\s"<>\\^`|\x00-\x1f\x7f]')
-#: Names that only resolve on the warehouse's own network.
-_LAN_SUFFIXES = (".lan", ".local", ".internal", ".home.arpa", ".localhost")
-
-
-def is_lan_host(host: str) -> bool:
-    """A private, loopback or link-local address, or a name that only a local network resolves."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        name = host.lower().rstrip(".")
-        return "." not in name or name == "localhost" or name.endswith(_LAN_SUFFIXES)
-    return address.is_private or address.is_loopback or address.is_link_local
+#: Why http is refused even for a tile server on the warehouse's own network.
+_HTTPS_ONLY = ("must be https: the pages are served over HTTPS and browsers do not load http images into them;"
+               " serve the tiles over https (on the LAN, with a certificate the PDAs trust, e.g. one signed by"
+               " the site CA)")
 
 
 class MapTiles(BaseModel):
@@ -43,7 +35,7 @@ class MapTiles(BaseModel):
 
     tile_url: str = Field(
         min_length=1, max_length=500,
-        description="https URL template with {z}, {x}, {y} (and {s} with `subdomains`); http only for a LAN host")
+        description="https URL template with {z}, {x}, {y} (and {s} with `subdomains`)")
     subdomains: list[Annotated[str, Field(pattern=_LABEL_ONLY)]] = Field(
         default_factory=list, max_length=16, validate_default=True,
         description="what {s} in tile_url becomes, one per tile in turn")
@@ -68,7 +60,9 @@ class MapTiles(BaseModel):
             raise ValueError(f"must contain {', '.join('{' + m + '}' for m in missing)}")
         parts = urlsplit(url)
         host = (parts.hostname or "").replace("{s}", "a")
-        if parts.scheme not in ("https", "http") or not host:
+        if parts.scheme == "http":
+            raise ValueError(_HTTPS_ONLY)
+        if parts.scheme != "https" or not host:
             raise ValueError(f"must be an https:// URL, got {url!r}")
         if parts.username is not None or parts.password is not None:
             raise ValueError("must not carry a user name or password (put a provider's key in the query)")
@@ -80,8 +74,6 @@ class MapTiles(BaseModel):
             raise ValueError("only {s} may stand in the host name")
         if not (_HOST.match(host) or _is_address(host)):
             raise ValueError(f"has a bad host name {parts.hostname!r}")
-        if parts.scheme == "http" and not is_lan_host(host):
-            raise ValueError(f"must be https for a host outside the warehouse's network ({parts.hostname})")
         return url
 
     @field_validator("subdomains")

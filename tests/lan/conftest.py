@@ -1,10 +1,11 @@
 """A PDA on the warehouse Wi-Fi: the node at a LAN name over HTTPS, Chromium trusting the site CA.
 
 Browsers forgive http://127.0.0.1 what they do not forgive a LAN name (secure context, service
-workers), so these tests reach the node as `edge.lan` (`--host-resolver-rules` maps it to
-loopback) over HTTPS under a site CA that the browser trusts through its own NSS database
-(`certutil`, Debian's libnss3-tools), made in a temporary $HOME for that browser alone.
-One CA per worker; each test's node keeps it in its data dir, as a real node keeps its CA.
+workers, mixed content), so these tests reach the node as `edge.lan` (and a LAN tile server as
+`tiles.lan`; `--host-resolver-rules` maps both to loopback) over HTTPS under a site CA that the
+browser trusts through its own NSS database (`certutil`, Debian's libnss3-tools), made in a
+temporary $HOME for that browser alone. One CA per worker; each test's node keeps it in its data
+dir, as a real node keeps its CA.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from tests.fixtures.browser import LiveEdge, Pda, _free_socket, _open_pda, launc
 from tests.fixtures.edge import SMALL_DEMO, FrozenClock
 
 LAN_NAME = "edge.lan"
+#: Another server on the warehouse's network, with a certificate from the same site CA.
+TILES_NAME = "tiles.lan"
 
 
 @dataclass
@@ -62,19 +65,31 @@ def lan_browser(playwright_driver: Playwright, site_ca_dir: Path,
     for args in (["-N", "--empty-password"],
                  ["-A", "-t", "C,,", "-n", "Haolin site CA", "-i", str(site_ca_dir / "ca.crt")]):
         subprocess.run(["certutil", "-d", f"sql:{nssdb}", *args], check=True, capture_output=True, timeout=60)
-    with launch_chromium(playwright_driver, (f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1",), home) as chromium:
+    rules = f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1, MAP {TILES_NAME} 127.0.0.1"
+    with launch_chromium(playwright_driver, (rules,), home) as chromium:
         yield chromium
 
 
+def issued_by_site_ca(settings: Settings, site_ca_dir: Path) -> tls.SiteTls:
+    """A server certificate for `settings.tls_names` from the site CA, kept in `<data_dir>/tls` as a node keeps it."""
+    shutil.copytree(site_ca_dir, settings.data_dir / "tls")
+    return tls.prepare(settings, dt.datetime.now(dt.UTC))  # the browser checks against its real clock
+
+
 @pytest.fixture
-def lan_edge(tmp_path: Path, site_ca_dir: Path) -> Iterator[LanEdge]:
+def lan_site_file() -> Path:
+    """The node's site file: the demo's, unless a test module gives its own."""
+    return demo_site_file()
+
+
+@pytest.fixture
+def lan_edge(tmp_path: Path, site_ca_dir: Path, lan_site_file: Path) -> Iterator[LanEdge]:
     """The node with the small demo, its app over HTTPS and its enrolment app on plain HTTP, both in threads."""
     https_sock, http_sock = _free_socket(), _free_socket()
     https_port, http_port = https_sock.getsockname()[1], http_sock.getsockname()[1]
-    settings = Settings(data_dir=tmp_path / "data", site_file=demo_site_file(), tls_names=[LAN_NAME, "127.0.0.1"],
+    settings = Settings(data_dir=tmp_path / "data", site_file=lan_site_file, tls_names=[LAN_NAME, "127.0.0.1"],
                         https_port=https_port, http_port=http_port)
-    shutil.copytree(site_ca_dir, settings.data_dir / "tls")
-    site = tls.prepare(settings, dt.datetime.now(dt.UTC))  # the browser checks against its real clock
+    site = issued_by_site_ca(settings, site_ca_dir)
     store = Store(settings.database_path)
     clock = FrozenClock()
     loaded = load_demo(store, settings, clock(), SMALL_DEMO)

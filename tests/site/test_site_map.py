@@ -22,7 +22,7 @@ from edge.cli import app as cli
 from edge.demo import demo_site_file
 from edge.domain.auth import Role
 from edge.domain.geo import wgs84_to_gcj02
-from edge.domain.map_tiles import MapTiles, is_lan_host
+from edge.domain.map_tiles import MapTiles
 from edge.domain.problems import problems_from_validation
 from edge.settings import Settings
 from tests.fixtures.edge import EdgeNode
@@ -45,7 +45,7 @@ def _problems(tiles: dict[str, Any]) -> dict[str, str]:
     ({"tile_url": "https://t.example.cn/{z}/{x}.png"}, "tile_url", "must contain {y}"),
     ({"tile_url": "https://t.example.cn/{z}/{x}/{y}{r}.png"}, "tile_url", "unknown placeholder(s) {r}"),
     ({"tile_url": "ftp://t.example.cn/{z}/{x}/{y}.png"}, "tile_url", "must be an https:// URL"),
-    ({"tile_url": "http://tiles.example.cn/{z}/{x}/{y}.png"}, "tile_url", "must be https for a host outside"),
+    ({"tile_url": "http://tiles.example.cn/{z}/{x}/{y}.png"}, "tile_url", "must be https: the pages are served"),
     ({"tile_url": "https://me:secret@t.example.cn/{z}/{x}/{y}.png"}, "tile_url", "user name or password"),
     ({"tile_url": "https://t.example.cn:99999/{z}/{x}/{y}.png"}, "tile_url", "bad port"),
     ({"tile_url": "https://t;x.example.cn/{z}/{x}/{y}.png"}, "tile_url", "bad host name"),
@@ -64,11 +64,20 @@ def test_a_bad_map_section_names_the_field_and_says_what_is_wrong(tiles: dict[st
     assert says in problems[path], problems
 
 
-def test_http_is_for_the_warehouse_network_only() -> None:
-    for host in ("127.0.0.1", "192.168.1.20", "10.0.0.5", "[fd00::5]", "tiles", "tiles.lan", "map.local"):
-        tiles = MapTiles.model_validate({"tile_url": f"http://{host}:8080/{{z}}/{{x}}/{{y}}.png", "datum": "wgs84"})
-        assert tiles.origins == (f"http://{host}:8080",)
-    assert not is_lan_host("8.8.8.8") and not is_lan_host("tiles.example.cn")
+@pytest.mark.parametrize("host", ["127.0.0.1", "192.168.1.20", "[fd00::5]", "tiles", "tiles.lan", "map.local",
+                                  "tiles.example.cn"])
+def test_http_is_refused_for_any_host_and_the_error_says_why(host: str) -> None:
+    """The pages are served over HTTPS: an http tile would never show, so the site file cannot name one."""
+    for scheme in ("http", "HTTP"):
+        message = _problems({"tile_url": f"{scheme}://{host}:8080/{{z}}/{{x}}/{{y}}.png", "datum": "wgs84"})["tile_url"]
+        assert "must be https: the pages are served over HTTPS" in message
+        assert "browsers do not load http images" in message and "serve the tiles over https" in message
+
+
+def test_https_is_taken_for_any_host_on_the_lan_or_beyond() -> None:
+    for host in ("127.0.0.1", "192.168.1.20", "[fd00::5]", "tiles", "tiles.lan", "tiles.example.cn"):
+        tiles = MapTiles.model_validate({"tile_url": f"https://{host}:8443/{{z}}/{{x}}/{{y}}.png", "datum": "wgs84"})
+        assert tiles.origins == (f"https://{host}:8443",)
 
 
 def test_the_origins_are_one_per_subdomain() -> None:
@@ -85,14 +94,14 @@ def test_any_tile_url_is_refused_cleanly_or_gives_origins_a_policy_can_hold(url:
     except ValidationError:
         return
     for origin in tiles.origins:
-        assert re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+", origin), origin  # nothing that ends a CSP source
+        assert re.fullmatch(r"https://[A-Za-z0-9.:\[\]-]+", origin), origin  # nothing that ends a CSP source
 
 
 def test_site_check_names_the_map_field_of_a_bad_file(tmp_path: Path) -> None:
     site = write_site_with_map(tmp_path, {**AMAP, "tile_url": "http://webrd0{s}.is.autonavi.com/{z}/{x}/{y}"})
     result = CliRunner().invoke(cli, ["site", "check", str(site)])
     assert result.exit_code == 2
-    assert "map.tile_url: Value error, must be https for a host outside" in result.output
+    assert "map.tile_url: Value error, must be https: the pages are served over HTTPS" in result.output
 
 
 def test_site_show_tells_the_tile_origins_the_pages_will_allow(tmp_path: Path) -> None:

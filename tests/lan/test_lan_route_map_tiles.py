@@ -1,14 +1,21 @@
-"""The supervisor's route map on a site with map tiles: the page fetches exactly the tiles that cover
-its view at the deepest zoom holding every point (deeper on a wide screen, where a tile takes fewer
-drawing units), from a real tile server on loopback, under the page policy (no violation), with the
+"""The supervisor's route map on a site with map tiles, as a PDA on the warehouse Wi-Fi sees it: the
+page at https://edge.lan fetches exactly the tiles that cover its view at the deepest zoom holding every
+point (deeper on a wide screen, where a tile takes fewer drawing units) from a tile server on the LAN,
+https://tiles.lan with a certificate from the site CA, under the page policy (no violation), with the
 points where the tiles put them; tiles that fail leave the lines and markers. On the default site the
-map fetches nothing beyond the node."""
+map fetches nothing beyond the node.
+
+A page at http://127.0.0.1 loads http tiles that no PDA would ever show (its pages are HTTPS, and
+browsers keep http images out of them), hence a LAN name, HTTPS on both servers, and a site file that
+refuses an http tile URL (tests/site/test_site_map.py).
+"""
 
 from __future__ import annotations
 
 import io
 import math
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +30,9 @@ from playwright.sync_api import ConsoleMessage, ViewportSize, expect
 
 from edge.demo import SUPERVISOR_PIN, demo_site_file
 from edge.settings import Settings
-from tests.fixtures.browser import LiveEdge, Pda
+from tests.fixtures.browser import Pda
 from tests.floor_browser.floor_flow import plan_routes
+from tests.lan.conftest import TILES_NAME, LanEdge, issued_by_site_ca
 from tests.site.map_site import write_site_with_map
 
 pytestmark = pytest.mark.browser
@@ -42,15 +50,19 @@ def _png() -> bytes:
 
 @dataclass
 class TileServer:
-    """A real HTTP tile server on loopback: a PNG for /{s}/{z}/{x}/{y}.png with an even x, 404 for the
-    rest (a provider that fails some tiles); it records every path asked for."""
+    """A real HTTPS tile server at tiles.lan (loopback), its certificate from the site CA: a PNG for
+    /{s}/{z}/{x}/{y}.png with an even x, 404 for the rest (a provider that fails some tiles); it records
+    every path asked for."""
 
     url: str = ""
     paths: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
-def tile_server() -> Iterator[TileServer]:
+def tile_server(tmp_path: Path, site_ca_dir: Path) -> Iterator[TileServer]:
+    issued = issued_by_site_ca(Settings(data_dir=tmp_path / "tiles", tls_names=[TILES_NAME]), site_ca_dir)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(issued.cert_file, issued.key_file)
     png = _png()
     served = TileServer()
 
@@ -70,9 +82,11 @@ def tile_server() -> Iterator[TileServer]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    # The handshake happens at the first read, in the request's own thread, not in the accepting one.
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, name="tile-server", daemon=True)
     thread.start()
-    served.url = f"http://127.0.0.1:{server.server_address[1]}"
+    served.url = f"https://{TILES_NAME}:{server.server_address[1]}"
     try:
         yield served
     finally:
@@ -82,15 +96,14 @@ def tile_server() -> Iterator[TileServer]:
 
 
 @pytest.fixture
-def edge_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """The demo site, or (parametrised "tiles") the demo site drawn on the loopback tile server in GCJ-02."""
-    site = demo_site_file()
-    if getattr(request, "param", None) == "tiles":
-        tiles = request.getfixturevalue("tile_server")
-        site = write_site_with_map(tmp_path / "site", {
-            "tile_url": f"{tiles.url}/{{s}}/{{z}}/{{x}}/{{y}}.png", "subdomains": ["a", "b"], "datum": "gcj02",
-            "attribution": "© 测试瓦片", "max_zoom": MAX_ZOOM})
-    return Settings(data_dir=tmp_path / "data", site_file=site)
+def lan_site_file(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The demo site, or (parametrised "tiles") the demo site drawn on the LAN tile server in GCJ-02."""
+    if getattr(request, "param", None) != "tiles":
+        return demo_site_file()
+    tiles = request.getfixturevalue("tile_server")
+    return write_site_with_map(tmp_path / "site", {
+        "tile_url": f"{tiles.url}/{{s}}/{{z}}/{{x}}/{{y}}.png", "subdomains": ["a", "b"], "datum": "gcj02",
+        "attribution": "© 测试瓦片", "max_zoom": MAX_ZOOM})
 
 
 def _world(lat: float, lon: float) -> tuple[float, float]:
@@ -139,11 +152,11 @@ def _until(condition: Any, what: str, timeout_s: float = 10.0) -> None:
 
 
 def _policy_complaints(pda: Pda) -> list[str]:
-    """Console lines about the page policy, recorded from the first page on."""
+    """Console lines about the page policy or mixed content, recorded from the first page on."""
     complaints: list[str] = []
 
     def heard(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text or "Refused to" in message.text:
+        if any(said in message.text for said in ("Content Security Policy", "Refused to", "Mixed Content")):
             complaints.append(message.text)
 
     pda.page.on("console", heard)
@@ -154,17 +167,19 @@ def _policy_complaints(pda: Pda) -> list[str]:
 
 
 @pytest.mark.parametrize("screen", [None, {"width": 1280, "height": 900}], ids=["pda", "desk"])
-@pytest.mark.parametrize("edge_settings", ["tiles"], indirect=True)
-def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, tile_server: TileServer,
-                                               screen: ViewportSize | None) -> None:
-    routes = plan_routes(live_edge)
-    with live_edge.api("SUP01") as sup:
-        drawn = sup.get("/api/v1/floor/supervisor/map", params={"date": str(live_edge.delivery_date)}).json()
-    complaints = _policy_complaints(pda)
+@pytest.mark.parametrize("lan_site_file", ["tiles"], indirect=True)
+def test_the_route_map_lies_on_the_sites_tiles_served_over_https_on_the_lan(
+        lan_pda: Pda, lan_edge: LanEdge, tile_server: TileServer, screen: ViewportSize | None) -> None:
+    edge = lan_edge.edge
+    routes = plan_routes(edge)
+    with edge.api("SUP01") as sup:
+        drawn = sup.get("/api/v1/floor/supervisor/map", params={"date": str(edge.delivery_date)}).json()
+    complaints = _policy_complaints(lan_pda)
     if screen is not None:
-        pda.page.set_viewport_size(screen)
+        lan_pda.page.set_viewport_size(screen)
 
-    page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    page = lan_pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    assert page.url.startswith(edge.url) and page.evaluate("window.isSecureContext")
     svg = page.locator("#route-map")
     expect(svg.locator("polyline")).to_have_count(len(routes))
     view = _expected_view(drawn, (svg.bounding_box() or {"width": 0.0})["width"])
@@ -193,15 +208,15 @@ def test_the_route_map_lies_on_the_sites_tiles(pda: Pda, live_edge: LiveEdge, ti
     assert page.evaluate("window.__violations") == []
 
 
-def test_the_default_site_fetches_no_tile(pda: Pda, live_edge: LiveEdge) -> None:
+def test_the_default_site_fetches_no_tile(lan_pda: Pda, lan_edge: LanEdge) -> None:
     asked: list[str] = []
-    pda.page.on("request", lambda request: asked.append(request.url))
-    complaints = _policy_complaints(pda)
-    page = pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
+    lan_pda.page.on("request", lambda request: asked.append(request.url))
+    complaints = _policy_complaints(lan_pda)
+    page = lan_pda.sign_in("SUP01", SUPERVISOR_PIN, "/floor/supervisor")
     svg = page.locator("#route-map")
     expect(svg.locator("[data-store]").first).to_be_attached()
     expect(svg.locator("[data-depot]")).to_have_count(1)
     expect(svg.locator("image")).to_have_count(0)
     expect(svg.locator("[data-attribution]")).to_have_count(0)
-    assert [url for url in asked if not url.startswith(live_edge.url + "/")] == []
+    assert [url for url in asked if not url.startswith(lan_edge.edge.url + "/")] == []
     assert not complaints and page.evaluate("window.__violations") == []
