@@ -27,7 +27,8 @@ def _trucks(rng: random.Random, two_types: bool) -> list[dict[str, Any]]:
            "compartments": {"chilled": 110, "frozen": 30, "ambient": 40}}
     small = {"type": "reefer-2.8m", "capacity_crates": 70, "capacity_kg": 1100,
              "compartments": {"chilled": 60, "frozen": 10}}  # no ambient bay
-    return [big, small] if two_types else [rng.choice([big, small])]
+    alone = {**small, "compartments": {"chilled": 55, "frozen": 10, "ambient": 5}}  # the only truck carries every class
+    return [big, small] if two_types else [rng.choice([big, alone])]
 
 
 def city(seed: int) -> dict[str, Any]:
