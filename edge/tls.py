@@ -104,15 +104,15 @@ def _certifiable(name: str) -> bool:
     return True
 
 
-def general_name(name: str) -> x509.GeneralName:
-    """An IP address or a DNS name for the certificate; anything else is refused naming the setting."""
+def general_name(name: str, source: str = "tls_names") -> x509.GeneralName:
+    """An IP address or a DNS name for the certificate; anything else is refused naming `source`."""
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
         pass
     labels = name.rstrip(".").split(".")
     if not all(_HOST_LABEL.match(label) for label in labels):
-        raise TlsError(f"tls_names: {name!r} is neither a host name nor an IP address")
+        raise TlsError(f"{source}: {name!r} is neither a host name nor an IP address")
     return x509.DNSName(name.rstrip(".").lower())
 
 
@@ -157,7 +157,8 @@ def new_ca(warehouse_id: str, now: dt.datetime) -> tuple[x509.Certificate, ec.El
 
 
 def new_server_certificate(ca: x509.Certificate, ca_key: CertificateIssuerPrivateKeyTypes, names: list[str],
-                           now: dt.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+                           now: dt.datetime, lifetime: dt.timedelta = SERVER_LIFETIME,
+                           ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     if not names:
         raise TlsError("tls_names: no name for the server certificate")
     key = ec.generate_private_key(ec.SECP256R1())
@@ -166,7 +167,7 @@ def new_server_certificate(ca: x509.Certificate, ca_key: CertificateIssuerPrivat
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
         .issuer_name(ca.subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE).not_valid_after(min(now + SERVER_LIFETIME, ca.not_valid_after_utc))
+        .not_valid_before(now - BACKDATE).not_valid_after(min(now + lifetime, ca.not_valid_after_utc))
         .add_extension(x509.SubjectAlternativeName([general_name(n) for n in names]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
@@ -224,6 +225,13 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
+
+
+def _write_issued(cert_file: Path, key_file: Path, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey,
+                  ca: x509.Certificate) -> None:
+    """The key (0600) first, then the chain a server sends: its certificate, then the CA."""
+    _write(key_file, _pem_key(key), 0o600)
+    _write(cert_file, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (certificate, ca)), 0o644)
 
 
 def _load_key(path: Path, what: str) -> CertificateIssuerPrivateKeyTypes:
@@ -284,10 +292,7 @@ def prepare(settings: Settings, now: dt.datetime) -> SiteTls:
         key = _load_key(files.server_key, "server key")
         current = server if reissue_reason(server, key, ca, names, now) is None else None
     if current is None:
-        server, server_key = new_server_certificate(ca, ca_key, names, now)
-        _write(files.server_key, _pem_key(server_key), 0o600)
-        _write(files.server_cert, server.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(
-            serialization.Encoding.PEM), 0o644)
+        _write_issued(files.server_cert, files.server_key, *new_server_certificate(ca, ca_key, names, now), ca)
     return SiteTls(files.server_cert, files.server_key, ca, tuple(names))
 
 
@@ -296,3 +301,41 @@ def enrolment_ca(settings: Settings, now: dt.datetime) -> x509.Certificate:
     if settings.tls_cert_file is not None:
         return _load_certificates(settings.tls_cert_file, "TLS certificate")[-1]
     return site_ca(settings, now)[0]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate from the site CA for another server on the LAN, written for its operator to copy."""
+
+    cert_file: Path
+    key_file: Path
+    certificate: x509.Certificate
+    ca: x509.Certificate
+    names: tuple[str, ...]
+
+
+def issue(settings: Settings, names: list[str], directory: Path, now: dt.datetime,
+          lifetime: dt.timedelta = SERVER_LIFETIME, force: bool = False) -> Issued:
+    """A new key and a certificate from the site CA for another LAN server (a map-tile server), which every
+    enrolled PDA then trusts: `<directory>/<first name>.crt` (leaf, then the CA) and `.key` (0600). The CA
+    key is only read; the node's own directory is refused, so nothing there is ever replaced."""
+    if settings.tls_cert_file is not None:
+        raise TlsError(f"tls_cert_file: devices trust the CA of the site's own certificate {settings.tls_cert_file},"
+                       " not a site CA: have that CA sign the other server's certificate")
+    if not names:
+        raise TlsError("NAME: no name for the certificate")
+    given = list(dict.fromkeys(str(general_name(name, "NAME").value) for name in names))
+    cert_file, key_file = directory / f"{given[0]}.crt", directory / f"{given[0]}.key"
+    try:
+        if directory.resolve() == (settings.data_dir / "tls").resolve():
+            raise TlsError(f"--out {directory}: the node's own TLS directory; write the other server's files elsewhere")
+        present = [path for path in (cert_file, key_file) if path.exists()]
+        if present and not force:
+            raise TlsError(f"--out {present[0]}: already there; --force replaces it")
+        ca, ca_key = site_ca(settings, now)
+        certificate, key = new_server_certificate(ca, ca_key, given, now, lifetime)
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_issued(cert_file, key_file, certificate, key, ca)
+    except OSError as error:
+        raise TlsError(f"{error.filename or directory}: {error.strerror or error}") from None
+    return Issued(cert_file, key_file, certificate, ca, tuple(given))
