@@ -12,6 +12,7 @@ refuses an http tile URL (tests/site/test_site_map.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -28,11 +29,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import ConsoleMessage, ViewportSize, expect
 
+from edge import tls
 from edge.demo import SUPERVISOR_PIN, demo_site_file
 from edge.settings import Settings
 from tests.fixtures.browser import Pda
 from tests.floor_browser.floor_flow import plan_routes
-from tests.lan.conftest import TILES_NAME, LanEdge, issued_by_site_ca
+from tests.lan.conftest import TILES_NAME, LanEdge
 from tests.site.map_site import write_site_with_map
 
 pytestmark = pytest.mark.browser
@@ -50,9 +52,9 @@ def _png() -> bytes:
 
 @dataclass
 class TileServer:
-    """A real HTTPS tile server at tiles.lan (loopback), its certificate from the site CA: a PNG for
-    /{s}/{z}/{x}/{y}.png with an even x, 404 for the rest (a provider that fails some tiles); it records
-    every path asked for."""
+    """A real HTTPS tile server at tiles.lan (loopback), its certificate from the site CA as `haolin-edge
+    tls issue` makes it: a PNG for /{s}/{z}/{x}/{y}.png with an even x, 404 for the rest (a provider
+    that fails some tiles); it records every path asked for."""
 
     url: str = ""
     paths: list[str] = field(default_factory=list)
@@ -60,7 +62,7 @@ class TileServer:
 
 @pytest.fixture
 def tile_server(tmp_path: Path, site_ca_dir: Path) -> Iterator[TileServer]:
-    issued = issued_by_site_ca(Settings(data_dir=tmp_path / "tiles", tls_names=[TILES_NAME]), site_ca_dir)
+    issued = tls.issue(Settings(data_dir=site_ca_dir.parent), [TILES_NAME], tmp_path / "tiles", dt.datetime.now(dt.UTC))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(issued.cert_file, issued.key_file)
     png = _png()
