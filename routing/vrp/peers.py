@@ -111,9 +111,8 @@ def pyvrp_shape(m: IntModel, cap: bool) -> tuple[list[list[int]], list[int], lis
     return travel, late, [m.max_on_truck if s is None else min(s, m.max_on_truck) for s in spans], False
 
 
-def pyvrp_model(m: IntModel, cap: bool, truck_cost: int = 0) -> tuple[Any, Callable[[Any], list[list[int]]]]:
-    """PyVRP's model of `m` (the cap as `pyvrp_shape` says), and the routes per vehicle of its solutions;
-    `truck_cost` is added to every truck's fixed cost."""
+def pyvrp_model(m: IntModel, cap: bool) -> tuple[Any, Callable[[Any], list[list[int]]]]:
+    """PyVRP's model of `m` (the cap as `pyvrp_shape` says), and the routes per vehicle of its solutions."""
     import pyvrp
 
     travel, late, spans, _ = pyvrp_shape(m, cap)
@@ -131,7 +130,7 @@ def pyvrp_model(m: IntModel, cap: bool, truck_cost: int = 0) -> tuple[Any, Calla
         types.setdefault(key, []).append(v)
     for (capacity, fixed, (lo, hi), span), group in types.items():
         model.add_vehicle_type(len(group), capacity=list(capacity), start_depot=depot, end_depot=depot,
-                               fixed_cost=fixed + truck_cost, tw_early=lo, tw_late=hi,
+                               fixed_cost=fixed, tw_early=lo, tw_late=hi,
                                **({} if span is None else {"shift_duration": span}))
     for i in range(m.n):
         for j in range(m.n):
