@@ -51,10 +51,22 @@ def _tomorrow(request: Request) -> dt.date:
     return request.app.state.clock().astimezone(settings.zone).date() + dt.timedelta(days=1)
 
 
+#: Planning budgets the supervisor may pick besides the site's own (`route_time_limit_s`, preselected).
+PLAN_BUDGETS_S = (10, 30, 60, 120)
+
+
+def _plan_budgets(settings: Settings) -> list[tuple[float, bool]]:
+    """(seconds, whether it is the site's default) for the planning page's choice, shortest first."""
+    own = settings.route_time_limit_s
+    return [(s, s == own) for s in sorted({*PLAN_BUDGETS_S, own})]
+
+
 def _page(template: str, title_key: str) -> Callable[[Request], HTMLResponse]:
     def show(request: Request) -> HTMLResponse:
+        settings: Settings = request.app.state.settings
         return render(request, template, title_key=title_key, texts=_texts(request),
-                      delivery_date=_tomorrow(request).isoformat(), zone=request.app.state.settings.zone.key)
+                      delivery_date=_tomorrow(request).isoformat(), zone=settings.zone.key,
+                      plan_budgets=_plan_budgets(settings))
 
     return show
 
