@@ -116,22 +116,25 @@ class SkuRecord(_Message):
 # --- HQ -> edge: the change feed ----------------------------------------------------------------
 
 
-class OrderChange(_Message):
-    """An order created, changed (higher version) or cancelled (status `cancelled`)."""
+class _Change(_Message):
+    """One entry of the feed, at its place (`seq`) in HQ's order."""
 
     seq: int = Field(ge=1)
+
+
+class OrderChange(_Change):
+    """An order created, changed (higher version) or cancelled (status `cancelled`)."""
+
     kind: Literal["order"] = "order"
     order: Order
 
 
-class StoreChange(_Message):
-    seq: int = Field(ge=1)
+class StoreChange(_Change):
     kind: Literal["store"] = "store"
     store: StoreRecord
 
 
-class SkuChange(_Message):
-    seq: int = Field(ge=1)
+class SkuChange(_Change):
     kind: Literal["sku"] = "sku"
     sku: SkuRecord
 
@@ -174,14 +177,12 @@ class ShippingNotice(_Message):
     lines: list[AsnLine] = Field(min_length=1, max_length=10_000)
 
 
-class ConfirmationChange(_Message):
-    seq: int = Field(ge=1)
+class ConfirmationChange(_Change):
     kind: Literal["po_confirmation"] = "po_confirmation"
     confirmation: SupplierConfirmation
 
 
-class AsnChange(_Message):
-    seq: int = Field(ge=1)
+class AsnChange(_Change):
     kind: Literal["asn"] = "asn"
     asn: ShippingNotice
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from drivers.broker import Broker
-from drivers.site import parse_site
 from drivers.transports.mqtt import MqttTransport
 from edge.domain.coldchain.alarm_engine import AlarmKind, AlarmRule, Change, SensorWatch
 from edge.domain.coldchain.bands import Band
@@ -17,7 +16,7 @@ from edge.services.device_runtime import DeviceRuntime
 from edge.services.device_status import load_statuses
 from edge.store import Store
 from tests.coldchain.conftest import T0
-from tests.coldchain.test_coldchain_scenarios import DOOR_PROFILE, CompressedClock, asset, run_runtime, wait_for
+from tests.coldchain.test_coldchain_scenarios import CompressedClock, asset, door_sensor_site, run_runtime, wait_for
 
 
 def at(minute: float) -> dt.datetime:
@@ -54,12 +53,7 @@ def test_coldchain_degraded_alarm_carried_over_a_restart_clears_on_plausible_rea
 async def test_coldchain_a_quarter_of_undecodable_frames_degrades_the_sensor_over_the_broker(
         cold_store: Store, mosquitto: Broker, tmp_path: Path) -> None:
     asset(cold_store, startup_s=0, heartbeat_s=600)
-    (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "test-door-th.yaml").write_text(DOOR_PROFILE, encoding="utf-8")
-    site = parse_site({"mqtt": {"host": mosquitto.host, "port": mosquitto.port},
-                       "profile_dirs": [str(tmp_path / "profiles")],
-                       "devices": [{"id": "truck-th", "profile": "test-door-th", "topic": "coldsim/truck-th",
-                                    "asset": "CR-1"}]})
+    site = door_sensor_site(tmp_path, mosquitto, "truck-th")
     publisher = MqttTransport(mosquitto.host, mosquitto.port)
     await publisher.ensure_open()
     clock = CompressedClock()

@@ -19,7 +19,7 @@ from drivers.broker import Broker
 from drivers.codecs.modbus import RegisterMap
 from drivers.profiles import load_profile
 from drivers.simulators.modbus import ModbusSensorSim
-from drivers.site import parse_site
+from drivers.site import SiteConfig, parse_site
 from drivers.supervisor import Supervisor
 from drivers.transports.mqtt import MqttTransport
 from edge.domain.coldchain.alarm_engine import SensorWatch
@@ -49,6 +49,16 @@ codec:
         temperature_c: {path: temperature, type: temperature}
         door_open: {path: door, type: bool}
 """
+
+
+def door_sensor_site(tmp_path: Path, broker: Broker, device_id: str) -> SiteConfig:
+    """A site with one DOOR_PROFILE device on CR-1, publishing to coldsim/<device_id> over `broker`."""
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "test-door-th.yaml").write_text(DOOR_PROFILE, encoding="utf-8")
+    return parse_site({"mqtt": {"host": broker.host, "port": broker.port},
+                       "profile_dirs": [str(tmp_path / "profiles")],
+                       "devices": [{"id": device_id, "profile": "test-door-th", "topic": f"coldsim/{device_id}",
+                                    "asset": "CR-1"}]})
 
 
 @dataclass
@@ -105,12 +115,7 @@ async def test_coldchain_door_open_five_minutes_raises_no_alarm(cold_store: Stor
                                                                 tmp_path: Path) -> None:
     asset(cold_store, levels=[{"severity": "warning", "for_s": 300}], startup_s=0, heartbeat_s=600,
           door_limit_s=600, door_recovery_s=300)
-    (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "test-door-th.yaml").write_text(DOOR_PROFILE, encoding="utf-8")
-    site = parse_site({"mqtt": {"host": mosquitto.host, "port": mosquitto.port},
-                       "profile_dirs": [str(tmp_path / "profiles")],
-                       "devices": [{"id": "door-th", "profile": "test-door-th", "topic": "coldsim/door-th",
-                                    "asset": "CR-1"}]})
+    site = door_sensor_site(tmp_path, mosquitto, "door-th")
     publisher = MqttTransport(mosquitto.host, mosquitto.port)
     await publisher.ensure_open()
 
