@@ -222,3 +222,6 @@ def test_the_default_site_fetches_no_tile(lan_pda: Pda, lan_edge: LanEdge) -> No
     expect(svg.locator("[data-attribution]")).to_have_count(0)
     assert [url for url in asked if not url.startswith(lan_edge.edge.url + "/")] == []
     assert not complaints and page.evaluate("window.__violations") == []
+    budget, own = page.locator("#plan-budget"), f"{lan_edge.edge.settings.route_time_limit_s:g}"
+    expect(budget).to_have_value(own)  # planning starts at the site's own budget, said in Chinese
+    expect(budget.locator("option:checked")).to_have_text(f"{own} s （本站默认）")
