@@ -64,7 +64,7 @@ class Site:
     def dispatch_window(self) -> tuple[float, float]:
         """Seconds after local midnight: earliest departure, latest return."""
         hours = self.document.delivery.dispatch_hours
-        return (_seconds(hours.leave_from), _seconds(hours.back_by))
+        return (seconds_of_day(hours.leave_from), seconds_of_day(hours.back_by))
 
     def max_on_truck(self, classes: set[str]) -> float | None:
         """Seconds: the tightest cap of the classes on the trucks (the solver takes one cap per plan)."""
@@ -83,9 +83,10 @@ class Site:
                                speed_mps=delivery.speed_kmh / 3.6, measured=self.travel)
 
 
-def _seconds(hhmm: str) -> float:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 3600.0 + int(minutes) * 60.0
+def seconds_of_day(hhmm: str) -> float:
+    """Local "HH:MM" (a dispatch hour, a store's window) as seconds after midnight."""
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 3600.0 + int(minutes or 0) * 60.0
 
 
 def _read(path: Path) -> Any:

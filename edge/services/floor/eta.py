@@ -16,19 +16,13 @@ from zoneinfo import ZoneInfo
 from edge.domain.auth import Principal
 from edge.domain.floor.eta import Eta, StopTimes, etas
 from edge.services.floor.errors import FloorError, Forbidden, NotFound
-from edge.site import Site
+from edge.site import Site, seconds_of_day
 from edge.store import Store, Write
 from edge.store.db import parse_utc, utc_text
 from hq_sync import protocol as hq
 
 Basis = Literal["departure", "handoff", "position"]
 POSITION = "truck-position"  # the shared position's place id in the travel matrix: never a store's
-
-
-def _seconds(text: str) -> float:
-    """Local HH:MM as seconds after midnight."""
-    hours, _, minutes = text.partition(":")
-    return int(hours) * 3600.0 + int(minutes or 0) * 60.0
 
 
 def _start(w: Write, route_id: str, stops: list[Any], position: tuple[float, float] | None) -> tuple[str, float,
@@ -67,7 +61,7 @@ def retime(w: Write, route_id: str, *, site: Site, zone: ZoneInfo, basis: Basis,
     places = ([] if start is None else [start]) + [(s["store_id"], s["latitude"], s["longitude"]) for s in pending]
     _, travel = site.delivery_matrices(places)
     truck = 0 if start is None else 1  # the truck's node in the matrix (0: the warehouse); stops follow it
-    times = [StopTimes((_seconds(s["window_start"]), _seconds(s["window_end"])),
+    times = [StopTimes((seconds_of_day(s["window_start"]), seconds_of_day(s["window_end"])),
                        site.service_seconds(s["service_minutes"]), float(travel[truck + k, truck + k + 1]))
              for k, s in enumerate(pending)]
     midnight = dt.datetime.combine(dt.date.fromisoformat(route["delivery_date"]), dt.time(), zone)
@@ -77,7 +71,7 @@ def retime(w: Write, route_id: str, *, site: Site, zone: ZoneInfo, basis: Basis,
 
 def _save(w: Write, route: Any, stop: Any, e: Eta, midnight: dt.datetime, basis: Basis) -> dict[str, Any]:
     at = {k: midnight + dt.timedelta(seconds=v) for k, v in (("eta", e.eta), ("from", e.eta_from), ("to", e.eta_to))}
-    window_end = midnight + dt.timedelta(seconds=_seconds(stop["window_end"]))
+    window_end = midnight + dt.timedelta(seconds=seconds_of_day(stop["window_end"]))
     row = {"route_id": route["route_id"], "stop_no": stop["stop_no"], "store_id": stop["store_id"],
            "eta": utc_text(at["eta"]), "eta_from": utc_text(at["from"]), "eta_to": utc_text(at["to"]),
            "window_end": utc_text(window_end), "late": int(e.late), "basis": basis, "computed_at": w.now_text}

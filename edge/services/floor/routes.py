@@ -14,18 +14,13 @@ from edge.services.floor import replan
 from edge.services.floor.errors import FloorError, NotFound
 from edge.services.floor.plan_outcome import outcome
 from edge.services.floor.sorting import CRATE_ML
-from edge.site import Site
+from edge.site import Site, seconds_of_day
 from edge.store import Store
 from hq_sync import protocol as hq
 from routing.bounded import warm_up
 from routing.errors import RoutingError
 from routing.vrp.model import Instance, Stop, VehicleType
 from routing.vrp.solve import OnProgress, solve_delivery
-
-
-def _seconds(hhmm: str) -> float:
-    hours, _, minutes = hhmm.partition(":")
-    return int(hours) * 3600.0 + int(minutes or 0) * 60.0
 
 
 def _demand(store: Store, day: str) -> list[dict[str, Any]]:
@@ -72,7 +67,7 @@ def plan_routes(store: Store, date: dt.date, *, site: Site, who: Principal, now:
     vehicle_types = [VehicleType(v, 1, sum(t["crates"].values()), t["kg"], dict(t["crates"]))
                      for v, t in types.items()]
     stops = [Stop(d["store"]["store_id"], d["crates"], math.ceil(d["g"] / 1000),
-                  (_seconds(d["store"]["window_start"]), _seconds(d["store"]["window_end"])),
+                  (seconds_of_day(d["store"]["window_start"]), seconds_of_day(d["store"]["window_end"])),
                   site.service_seconds(d["store"]["service_minutes"])) for d in located]
     distance, travel = site.delivery_matrices(
         [(d["store"]["store_id"], d["store"]["latitude"], d["store"]["longitude"]) for d in located])
