@@ -18,6 +18,10 @@ from routing.errors import EngineUnavailable
 from routing.vrp.intmodel import IntModel
 
 UINT32 = 2**32 - 1
+# PyVRP adapts its penalties (load over a compartment, time warp) every this many solutions; its
+# default of 500 suits long runs, but within our 10 s it runs only 10-20 thousand iterations on a
+# city of 150-300 stores, so penalties would move some 30 times and lag the search behind.
+PENALTY_UPDATES = 100
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class PeerTask:
     cap: bool = True  # PyVRP: model the time on the truck (False: solve without it, the plan checked after)
     seed: int = 1  # PyVRP's random stream
     history: int = 300  # PyVRP's late-acceptance history: shorter is greedier, converging sooner
+    neighbours: int = 50  # PyVRP: the nearest stops each stop's moves look at
+    kicks: int = 25  # PyVRP: at most this many stops perturbed per iteration
 
     def left(self) -> float:
         """Seconds of search left once the model is built, keeping 0.15 s to hand the answer back."""
@@ -153,6 +159,8 @@ def pyvrp_model(m: IntModel, cap: bool) -> tuple[Any, Callable[[Any], list[list[
 def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, list[list[int]]]:
     from pyvrp import SolveParams
     from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
+    from pyvrp.PenaltyManager import PenaltyParams
+    from pyvrp.search import NeighbourhoodParams, PerturbationParams
     from pyvrp.stop import MaxRuntime
 
     m = task.model
@@ -171,7 +179,10 @@ def solve_pyvrp(task: PeerTask, report: Callable[[Any], None]) -> tuple[int, lis
                 routes = routes_of(best)
                 report((m.route_cost(routes), routes))
 
-    params = SolveParams(ils=IteratedLocalSearchParams(history_length=task.history, callbacks=Progress()))
+    params = SolveParams(ils=IteratedLocalSearchParams(history_length=task.history, callbacks=Progress()),
+                         penalty=PenaltyParams(solutions_between_updates=PENALTY_UPDATES),
+                         neighbourhood=NeighbourhoodParams(num_neighbours=task.neighbours),
+                         perturbation=PerturbationParams(max_perturbations=task.kicks))
     result = model.solve(stop=MaxRuntime(task.left()), seed=task.seed, display=False, collect_stats=False,
                          params=params)
     if result.best.is_feasible() or not feasible:
